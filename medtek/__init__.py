@@ -1,0 +1,1 @@
+"""medtek: governance of medical technology for a Swedish region."""

@@ -1,0 +1,122 @@
+"""Recording the audit trail.
+
+Service functions call :func:`record` inside their own transaction, with the acting user given
+explicitly. The request id and source (web, api, cli, import, …) come from a context variable that
+the middleware, the API and the commands set, so a service needs no request object.
+"""
+
+import contextlib
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import models, transaction
+
+from .models import AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    request_id: str = ""
+    source: str = ""
+    batch: str = ""
+
+
+_EMPTY = AuditContext()
+_context: ContextVar[AuditContext] = ContextVar("audit_context")
+
+
+def current_context() -> AuditContext:
+    return _context.get(_EMPTY)
+
+
+@contextlib.contextmanager
+def audit_context(**changes: str) -> Iterator[AuditContext]:
+    """Run a block with a request id, source or batch set for every event it records."""
+    ctx = replace(_context.get(_EMPTY), **changes)
+    if not ctx.request_id:
+        ctx = replace(ctx, request_id=uuid.uuid4().hex)
+    token = _context.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _context.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The object's concrete field values as JSON-ready data (foreign keys by id).
+
+    Secrets (``password``) are never copied into the trail.
+    """
+    out: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name == "password":
+            continue
+        out[field.name] = _jsonable(getattr(obj, field.attname))
+    return out
+
+
+def object_type(obj: models.Model | type[models.Model]) -> str:
+    return obj._meta.label_lower
+
+
+def actor_display(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    return f"{full} ({actor.get_username()})" if full else actor.get_username()
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Write one audit event for a change to ``obj``; must run inside the change's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "audit.record() must run inside the transaction of the change it records"
+        )
+    ctx = _context.get(_EMPTY)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor_display(actor),
+        action=action,
+        object_type=object_type(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        request_id=ctx.request_id,
+        source=ctx.source,
+        batch=ctx.batch,
+        reason=reason,
+    )
+
+
+def history_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(object_type=object_type(obj), object_id=str(obj.pk))

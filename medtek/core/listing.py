@@ -1,0 +1,60 @@
+"""Every list page works the same: filter (one FilterSet shared with the API), search, sort,
+paginate and export the filtered list."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import django_filters
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+
+from .exports import export_response
+
+
+def list_page(
+    request: HttpRequest,
+    *,
+    queryset: QuerySet[Any],
+    filterset_class: type[django_filters.FilterSet],
+    template: str,
+    sort_fields: dict[str, str],
+    default_sort: str,
+    export_name: str,
+    export_header: Sequence[str],
+    export_row: Callable[[Any], Sequence[Any]],
+    page_size: int = 50,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponseBase:
+    """Render a list, or stream its export when ``?export=csv|xlsx`` is asked for.
+
+    ``sort_fields`` maps the public sort key to a model field; ``-key`` sorts descending.
+    """
+    filterset = filterset_class(request.GET, queryset=queryset, request=request)
+    qs = filterset.qs if filterset.is_valid() else queryset.none()
+    sort = request.GET.get("sort", default_sort)
+    key = sort.lstrip("-")
+    if key not in sort_fields:
+        sort, key = default_sort, default_sort.lstrip("-")
+    field = sort_fields[key]
+    qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "pk")
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        rows = (export_row(obj) for obj in qs.iterator(chunk_size=2000))
+        return export_response(fmt, export_name, export_header, rows)
+    page = Paginator(qs, page_size).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "sort": sort,
+        "query": params.urlencode(),
+        "sort_query": sort_params.urlencode(),
+        **(extra or {}),
+    }
+    return render(request, template, context)

@@ -1,0 +1,28 @@
+"""Request id: every request gets one (or keeps the one a proxy sent), recorded on audit events."""
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from .audit import audit_context
+
+_VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    header = "X-Request-ID"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(self.header, "")
+        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        source = "api" if request.path.startswith("/api/") else "web"
+        with audit_context(request_id=request_id, source=source):
+            request.request_id = request_id  # type: ignore[attr-defined]
+            response = self.get_response(request)
+        response[self.header] = request_id
+        return response

@@ -1,0 +1,208 @@
+"""Access scoping for the organisation: who holds which role where, and who sees what.
+
+Roles are granted per unit and inherit down the tree (design.md, Access). Every view, API
+endpoint and export reaches units, care providers and people only through the ``*_visible_to``
+and ``*_for_user`` functions here, so no path can show another unit's records.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .models import CareProvider, RoleGrant, Unit, User
+from .roles import AUDIT_LOG_ROLES, ORGANISATION_WRITERS, READ_ONLY_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Grants:
+    """A person's active grants as (role, unit path) pairs; superusers hold every role."""
+
+    pairs: frozenset[tuple[str, str]]
+    superuser: bool = False
+
+    def paths(self, roles: frozenset[str] | set[str] | None = None) -> list[str]:
+        found = sorted({p for r, p in self.pairs if roles is None or r in roles})
+        # Drop paths already covered by an ancestor's path.
+        kept: list[str] = []
+        for path in found:
+            if not any(path.startswith(k) for k in kept):
+                kept.append(path)
+        return kept
+
+    def roles(self) -> set[str]:
+        return {r for r, _ in self.pairs}
+
+    def has(self, roles: frozenset[str] | set[str], unit_path: str | None = None) -> bool:
+        if self.superuser:
+            return True
+        return any(
+            r in roles and (unit_path is None or unit_path.startswith(p)) for r, p in self.pairs
+        )
+
+
+_CACHE_ATTR = "_medtek_grants"
+
+
+def grants_of(user: Any) -> Grants:
+    """The user's active grants. Note: one query the first time per user object, then cached."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Grants(frozenset())
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    pairs = frozenset(
+        RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list(
+            "role", "unit__path"
+        )
+    )
+    grants = Grants(pairs, superuser=user.is_superuser)
+    setattr(user, _CACHE_ATTR, grants)
+    return grants
+
+
+def forget_grants(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def path_q(user: Any, field: str = "path", roles: frozenset[str] | None = None) -> Q:
+    """A filter on ``field`` (a unit path) for the subtrees where ``user`` holds ``roles``.
+
+    Use it to scope any model that points at a unit: ``path_q(user, "unit__path")``.
+    """
+    grants = grants_of(user)
+    if grants.superuser:
+        return Q()
+    paths = grants.paths(roles)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def has_role(user: Any, roles: frozenset[str] | set[str], unit: Unit | None = None) -> bool:
+    """Does ``user`` hold one of ``roles`` on ``unit`` (or anywhere, if no unit is given)?"""
+    return grants_of(user).has(roles, unit.path if unit is not None else None)
+
+
+def can_write(user: Any) -> bool:
+    """False for anyone who only reads (auditors) and for people with no grant at all."""
+    grants = grants_of(user)
+    if grants.superuser:
+        return True
+    return bool(grants.roles() - READ_ONLY_ROLES)
+
+
+def region_root() -> Unit | None:
+    return Unit.objects.filter(parent__isnull=True).first()
+
+
+def may_read_audit_log(user: Any) -> bool:
+    """The whole audit log is for auditors and administrators of the whole region."""
+    root = region_root()
+    return (root is not None and has_role(user, AUDIT_LOG_ROLES, root)) or grants_of(user).superuser
+
+
+def _require(user: Any, roles: frozenset[str], unit: Unit | None) -> None:
+    if not has_role(user, roles, unit):
+        raise PermissionDenied
+
+
+# Units ---------------------------------------------------------------------------------------
+
+
+def units_visible_to(user: Any) -> QuerySet[Unit]:
+    """Units in or below the units where ``user`` holds any role."""
+    return Unit.objects.filter(path_q(user))
+
+
+def unit_for_user(user: Any, pk: Any, *, write: bool = False) -> Unit:
+    """One unit, or 404 if invisible; with ``write``, 403 unless the user may change it."""
+    try:
+        unit = units_visible_to(user).select_related("care_provider", "parent").get(pk=pk)
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if write:
+        _require(user, ORGANISATION_WRITERS, unit)
+    return unit
+
+
+def may_manage_organisation(user: Any, unit: Unit | None = None) -> bool:
+    return has_role(user, ORGANISATION_WRITERS, unit)
+
+
+# Care providers ------------------------------------------------------------------------------
+
+
+def care_providers_visible_to(user: Any) -> QuerySet[CareProvider]:
+    """Care providers that run at least one unit the user sees."""
+    if grants_of(user).superuser:
+        return CareProvider.objects.all()
+    visible_units = units_visible_to(user).filter(care_provider=OuterRef("pk"))
+    return CareProvider.objects.filter(Exists(visible_units))
+
+
+def care_provider_for_user(user: Any, pk: Any, *, write: bool = False) -> CareProvider:
+    try:
+        provider = care_providers_visible_to(user).get(pk=pk)
+    except (CareProvider.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if write:
+        # A care provider is changed by an administrator of the whole tree (the region).
+        _require(user, ORGANISATION_WRITERS, region_root())
+    return provider
+
+
+# People --------------------------------------------------------------------------------------
+
+
+def people_visible_to(user: Any) -> QuerySet[User]:
+    """The user, and everyone with an active grant on a unit the user sees."""
+    if grants_of(user).superuser:
+        return User.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    grants_here = RoleGrant.objects.filter(
+        Q(user=OuterRef("pk")), path_q(user, "unit__path"), revoked_at__isnull=True
+    )
+    return User.objects.filter(Q(pk=user.pk) | Q(Exists(grants_here)))
+
+
+def person_for_user(user: Any, pk: Any, *, write: bool = False) -> User:
+    try:
+        person = people_visible_to(user).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if write:
+        units = Unit.objects.filter(grants__user=person, grants__revoked_at__isnull=True)
+        if not any(may_manage_organisation(user, u) for u in units) and not (
+            may_manage_organisation(user, Unit.objects.filter(parent__isnull=True).first())
+        ):
+            raise PermissionDenied
+    return person
+
+
+def role_grants_visible_to(user: Any) -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(path_q(user, "unit__path"))
+
+
+__all__ = [
+    "Grants",
+    "Role",
+    "can_write",
+    "care_provider_for_user",
+    "care_providers_visible_to",
+    "grants_of",
+    "has_role",
+    "path_q",
+    "people_visible_to",
+    "person_for_user",
+    "role_grants_visible_to",
+    "unit_for_user",
+    "units_visible_to",
+]

@@ -1,0 +1,65 @@
+"""Forms parse and validate input; the views hand the cleaned data to the services."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import CareProvider, RoleGrant, Unit, User
+from .roles import Role
+
+
+class CareProviderForm(forms.ModelForm):
+    class Meta:
+        model = CareProvider
+        fields = ["name", "org_number", "operator", "contract_reference", "active"]
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "short_name", "kind", "parent", "care_provider", "hsa_id", "active"]
+
+    def __init__(self, *args: Any, parents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if parents is not None:
+            self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        self.fields["parent"].required = True
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "title", "hsa_id", "phone"]
+
+
+class PersonEditForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "title", "hsa_id", "phone", "is_active"]
+
+
+class RoleGrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+__all__ = [
+    "CareProviderForm",
+    "PersonEditForm",
+    "PersonForm",
+    "RevokeForm",
+    "RoleGrant",
+    "RoleGrantForm",
+    "UnitForm",
+]

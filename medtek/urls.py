@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from medtek.core.admin import restrict_admin_to_administrators
+from medtek.views import audit, home
+
+restrict_admin_to_administrators(admin.site)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("organisation/", include("medtek.organisation.urls")),
+    path("history/<str:label>/<str:pk>/", audit.object_history, name="object_history"),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("api/v1/", include("medtek.organisation.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
