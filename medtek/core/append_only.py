@@ -24,8 +24,9 @@ def _postgresql_sql(table: str) -> list[str]:
     return [
         """CREATE OR REPLACE FUNCTION medtek_reject_change() RETURNS trigger AS $$
            BEGIN
-             RAISE EXCEPTION '% is append-only: % rejected', TG_TABLE_NAME, TG_OP
-               USING ERRCODE = 'integrity_constraint_violation';
+             RAISE EXCEPTION USING
+               MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' rejected',
+               ERRCODE = 'integrity_constraint_violation';
            END; $$ LANGUAGE plpgsql;""",
         f"""CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
             FOR EACH ROW EXECUTE FUNCTION medtek_reject_change();""",
