@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "csp",
     "medtek.core",
     "medtek.organisation",
+    "medtek.imports",
+    "medtek.devices",
     "medtek.demo",
 ]
 

@@ -120,3 +120,38 @@ def record(
 
 def history_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type=object_type(obj), object_id=str(obj.pk))
+
+
+def record_many(
+    *,
+    actor: Any,
+    action: str,
+    items: Iterable[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    reason: str = "",
+) -> int:
+    """Write one audit event per (object, before, after) in one INSERT; for bulk services
+    (imports). Must run inside the transaction of the changes it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many() must run inside the transaction of the changes")
+    ctx = _context.get(_EMPTY)
+    actor_obj = actor if actor is not None and actor.pk else None
+    name = actor_display(actor)
+    events = [
+        AuditEvent(
+            actor=actor_obj,
+            actor_name=name,
+            action=action,
+            object_type=object_type(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:300],
+            before=_jsonable(before) if before is not None else None,
+            after=_jsonable(after) if after is not None else None,
+            request_id=ctx.request_id,
+            source=ctx.source,
+            batch=ctx.batch,
+            reason=reason,
+        )
+        for obj, before, after in items
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)

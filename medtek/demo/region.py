@@ -179,6 +179,9 @@ def _load(write: object) -> dict[str, Unit]:
 
     _number_series()
     write(f"  {len(DEMO_USERS)} demo users, one per role")
+    from medtek.demo import devices
+
+    write(f"  {devices.load(u)} devices with inspection plans, some overdue")
     return u
 
 

@@ -15,7 +15,7 @@ def control(field: BoundField) -> SafeString:
     """Render a widget with Bootstrap classes and ARIA links to its help text and errors."""
     widget = field.field.widget
     input_type = getattr(widget, "input_type", "")
-    if input_type == "checkbox":
+    if input_type in ("checkbox", "radio"):
         css = "form-check-input"
     elif input_type == "select" or widget.__class__.__name__.endswith("Select"):
         css = "form-select"

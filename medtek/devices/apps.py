@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DevicesConfig(AppConfig):
+    name = "medtek.devices"
+    label = "devices"
+    verbose_name = _("Device register")
+
+    def ready(self) -> None:
+        from medtek.core.access import register_scope
+
+        from . import access, importer  # noqa: F401  (registers the "devices" importer)
+        from .models import Device, DeviceModel, Inspection, InspectionPlan
+
+        register_scope(Device, access.devices_visible_to)
+        register_scope(DeviceModel, access.device_models_visible_to)
+        register_scope(InspectionPlan, access.inspection_plans_visible_to)
+        register_scope(Inspection, access.inspections_visible_to)

@@ -1,0 +1,319 @@
+"""Import and export of the device register through the shared import framework.
+
+Every row is parsed by the same form fields as the register's UI form (``DeviceForm``) and checked
+by the same row rules (``Device.clean``, the acceptance-check rule); device models and units are
+looked up once per chunk, so validation costs no query per row.
+"""
+
+import copy
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django import forms
+from django.db.models.functions import Upper
+from django.utils.translation import gettext as _
+
+from medtek.imports.registry import Column, Importer, RowResult, register
+
+from . import access, services
+from .filters import DeviceFilter
+from .forms import DeviceForm
+from .models import Device, DeviceModel, DeviceStatus
+from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
+
+_FORM_FIELDS = [
+    "serial_number",
+    "udi_lot",
+    "udi_serial",
+    "manufactured_on",
+    "expires_on",
+    "udi_carrier",
+    "location",
+    "supplier",
+    "purchased_on",
+    "delivered_on",
+    "warranty_until",
+    "acceptance_checked_on",
+]
+
+# Swedish interface labels accepted for the status column, besides the codes.
+_STATUS_WORDS = {
+    "i bruk": DeviceStatus.IN_USE,
+    "in use": DeviceStatus.IN_USE,
+    "ur bruk": DeviceStatus.OUT_OF_SERVICE,
+    "out of service": DeviceStatus.OUT_OF_SERVICE,
+    "på reparation": DeviceStatus.IN_REPAIR,
+    "under reparation": DeviceStatus.IN_REPAIR,
+    "in repair": DeviceStatus.IN_REPAIR,
+    "kasserad": DeviceStatus.SCRAPPED,
+    "scrapped": DeviceStatus.SCRAPPED,
+}
+
+
+#: The register form's own fields (and their validators), for one imported row.
+DeviceRowForm: type[forms.Form] = type(
+    "DeviceRowForm",
+    (forms.Form,),
+    {name: copy.deepcopy(DeviceForm.base_fields[name]) for name in _FORM_FIELDS},
+)
+
+
+@register
+class DeviceImporter(Importer):
+    kind = "devices"
+    label = "Devices"
+    key_field = "inventory_number"
+    columns = (
+        Column("inventory_number", ("inventarienummer", "inventarienr", "inv_nr"), True),
+        Column("manufacturer", ("tillverkare",), True),
+        Column("trade_name", ("benämning", "handelsnamn", "produktnamn", "produkt"), True),
+        Column("model_version", ("modell", "version", "modell/version")),
+        Column("serial_number", ("serienummer", "serienr")),
+        Column("udi_lot", ("lot", "lotnummer", "batch", "udi-pi lot")),
+        Column("udi_serial", ("udi-pi serienummer", "udi serial", "udi-pi serial")),
+        Column("manufactured_on", ("tillverkningsdatum",)),
+        Column("expires_on", ("utgångsdatum", "bäst före")),
+        Column("udi_carrier", ("udi", "fullständig udi")),
+        Column("unit_hsa_id", ("hsa-id", "enhetens hsa-id", "hsa_id")),
+        Column("unit", ("enhet", "ägande enhet", "ansvarig enhet")),
+        Column("location", ("placering", "plats")),
+        Column("supplier", ("leverantör",)),
+        Column("purchased_on", ("inköpsdatum", "inköpt")),
+        Column("delivered_on", ("leveransdatum", "levererad")),
+        Column("warranty_until", ("garanti till", "garantitid till", "garanti")),
+        Column("acceptance_checked_on", ("leveranskontroll", "acceptanskontroll")),
+        Column("status", ("status",)),
+        Column("next_due", ("nästa kontroll", "nästa besiktning"), read_only=True),
+    )
+
+    def __init__(self, actor: Any, *, update_existing: bool) -> None:
+        super().__init__(actor, update_existing=update_existing)
+        self._units: list[dict[str, Any]] = [
+            dict(u) for u in access.writable_units(actor).values("pk", "name", "hsa_id", "path")
+        ]
+        self._unit_by_hsa = {u["hsa_id"].upper(): u for u in self._units if u["hsa_id"]}
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for u in self._units:
+            by_name.setdefault(u["name"].casefold(), []).append(u)
+        self._unit_by_name = by_name
+        self._models: dict[tuple[str, str, str], DeviceModel] = {}
+        for m in access.device_models_visible_to(actor):
+            self._models[
+                (m.manufacturer.casefold(), m.trade_name.casefold(), m.model_version.casefold())
+            ] = m
+        self._unit_objects: dict[int, Any] = {}
+
+    def may_import(self) -> bool:
+        return bool(self._units)
+
+    # Validation --------------------------------------------------------------------------------
+
+    def validate(self, rows: Sequence[dict[str, str]]) -> list[RowResult]:
+        keys = [r.get("inventory_number", "").strip() for r in rows]
+        existing = self._existing({k.upper() for k in keys if k})
+        return [self._validate_row(row, key, existing) for row, key in zip(rows, keys, strict=True)]
+
+    def _existing(self, keys: set[str]) -> dict[str, Device]:
+        if not keys:
+            return {}
+        found = (
+            Device.objects.annotate(inv=Upper("inventory_number"))
+            .filter(inv__in=keys)
+            .select_related("unit", "model")
+        )
+        return {d.inventory_number.upper(): d for d in found}
+
+    def _validate_row(
+        self, row: dict[str, str], key: str, existing: dict[str, Device]
+    ) -> RowResult:
+        result = RowResult(key=key)
+        err = result.errors.append
+        if not key:
+            err(("inventory_number", _("The inventory number is missing.")))
+        elif len(key) > 40:
+            err(("inventory_number", _("At most 40 characters.")))
+        form = DeviceRowForm({k: v for k, v in row.items() if k in _FORM_FIELDS})
+        if not form.is_valid():
+            for field, messages in form.errors.items():
+                for message in messages:
+                    err((field, str(message)))
+        model = self._model(row, err)
+        unit = self._unit(row, err)
+        status = self._status(row, err)
+        current = existing.get(key.upper()) if key else None
+        if current is not None and not self.update_existing:
+            err(
+                (
+                    "inventory_number",
+                    _("%(inv)s is already in the register (choose “update existing” to change it).")
+                    % {"inv": key},
+                )
+            )
+        elif current is not None and not access.may_change_register(self.actor, current.unit):
+            err(
+                (
+                    "inventory_number",
+                    _("%(inv)s belongs to a unit where you may not change the register.")
+                    % {"inv": key},
+                )
+            )
+        if result.errors:
+            return result
+        assert model is not None and unit is not None
+        device = Device(
+            inventory_number=key,
+            model=model,
+            unit_id=unit["pk"],
+            status=status or (current.status if current else DeviceStatus.IN_USE),
+            **form.cleaned_data,
+        )
+        device.unit = self._unit_object(unit["pk"])
+        row_errors: dict[str, Any] = {}
+        for check in (device.clean, lambda: services.check_acceptance(device)):
+            try:
+                check()
+            except forms.ValidationError as exc:
+                row_errors.update(exc.message_dict)
+        for field, messages in row_errors.items():
+            for message in messages:
+                err((field, message))
+        if current is None and status == DeviceStatus.SCRAPPED:
+            err(("status", _("A new device cannot be registered as scrapped.")))
+        result.obj = device
+        result.existing_pk = current.pk if current else None
+        result.fields = frozenset(row)
+        return result
+
+    def _model(self, row: dict[str, str], err: Any) -> DeviceModel | None:
+        manufacturer = row.get("manufacturer", "").strip()
+        trade_name = row.get("trade_name", "").strip()
+        version = row.get("model_version", "").strip()
+        if not manufacturer or not trade_name:
+            if not manufacturer:
+                err(("manufacturer", _("The manufacturer is missing.")))
+            if not trade_name:
+                err(("trade_name", _("The trade name is missing.")))
+            return None
+        model = self._models.get(
+            (manufacturer.casefold(), trade_name.casefold(), version.casefold())
+        )
+        if model is None:
+            err(
+                (
+                    "trade_name",
+                    _("No device model “%(m)s” in the catalogue: add it under Device models first.")
+                    % {"m": f"{manufacturer} {trade_name} {version}".strip()},
+                )
+            )
+        return model
+
+    def _unit(self, row: dict[str, str], err: Any) -> dict[str, Any] | None:
+        hsa_id = row.get("unit_hsa_id", "").strip()
+        name = row.get("unit", "").strip()
+        if hsa_id:
+            unit = self._unit_by_hsa.get(hsa_id.upper())
+            if unit is None:
+                err(
+                    (
+                        "unit_hsa_id",
+                        _("No unit with HSA id %(hsa)s where you may register devices.")
+                        % {"hsa": hsa_id},
+                    )
+                )
+            return unit
+        if not name:
+            err(("unit", _("Say which unit owns the device (unit or unit_hsa_id).")))
+            return None
+        matches = self._unit_by_name.get(name.casefold(), [])
+        if not matches:
+            err(
+                (
+                    "unit",
+                    _("No unit named “%(name)s” where you may register devices.") % {"name": name},
+                )
+            )
+            return None
+        if len(matches) > 1:
+            err(("unit", _("Several units are named “%(name)s”: use the HSA id.") % {"name": name}))
+            return None
+        return matches[0]
+
+    def _unit_object(self, pk: int) -> Any:
+        if pk not in self._unit_objects:
+            from medtek.organisation.models import Unit
+
+            self._unit_objects[pk] = Unit.objects.get(pk=pk)
+        return self._unit_objects[pk]
+
+    def _status(self, row: dict[str, str], err: Any) -> str | None:
+        raw = row.get("status", "").strip()
+        if not raw:
+            return None
+        if raw in DeviceStatus.values:
+            return raw
+        status = _STATUS_WORDS.get(raw.casefold())
+        if status is None:
+            err(
+                (
+                    "status",
+                    _("Unknown status “%(s)s” (use in_use, out_of_service, in_repair or scrapped).")
+                    % {"s": raw},
+                )
+            )
+        return status
+
+    # Commit ------------------------------------------------------------------------------------
+
+    def commit(self, results: Sequence[RowResult], *, reason: str) -> list[tuple[str, Any]]:
+        new = [r.obj for r in results if r.existing_pk is None]
+        services.devices_register_many(actor=self.actor, devices=new, reason=reason)
+        outcomes: list[tuple[str, Any]] = []
+        for r in results:
+            if r.existing_pk is None:
+                outcomes.append(("created", r.obj.pk))
+            else:
+                outcomes.append((self._update(r, reason), r.existing_pk))
+        return outcomes
+
+    _UPDATABLE = ("model_id", "unit_id", *_FORM_FIELDS)
+
+    def _update(self, result: RowResult, reason: str) -> str:
+        """Change only what the file's columns hold; an absent column leaves its field alone."""
+        current = Device.objects.get(pk=result.existing_pk)
+        changes = {}
+        for name in self._UPDATABLE:
+            field = name.removesuffix("_id")
+            if field in _FORM_FIELDS and field not in result.fields:
+                continue
+            if getattr(result.obj, name) != getattr(current, name):
+                changes[field] = getattr(result.obj, field)
+        changed = False
+        if changes:
+            services.device_update(actor=self.actor, device=current, reason=reason, **changes)
+            changed = True
+        if "status" in result.fields and result.obj.status != current.status:
+            services.device_change_status(
+                actor=self.actor, device=current, status=result.obj.status, reason=reason
+            )
+            changed = True
+        return "updated" if changed else "unchanged"
+
+    # Export ------------------------------------------------------------------------------------
+
+    def export(self, user: Any, params: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
+        filterset = DeviceFilter(
+            params, queryset=device_list_queryset(user), request=_RequestLike(user)
+        )
+        if not filterset.is_valid():
+            raise forms.ValidationError(
+                [f"{name}: {' '.join(errs)}" for name, errs in filterset.errors.items()]
+            )
+        qs = filterset.qs.order_by("inventory_number")
+        return EXPORT_HEADER, (device_export_row(d) for d in qs.iterator(chunk_size=2000))
+
+
+class _RequestLike:
+    """What the filter set needs of a request when it runs from the command line."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user

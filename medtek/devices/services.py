@@ -1,0 +1,442 @@
+"""Writes to the device register: explicit actor, one transaction, validation first, one
+AuditEvent in the same transaction. Views, API, imports and commands all call these."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medtek.core import audit
+from medtek.organisation.models import Unit
+
+from .access import may_change_register
+from .models import (
+    Device,
+    DeviceModel,
+    DeviceStatus,
+    DeviceStatusChange,
+    Inspection,
+    InspectionPlan,
+    add_months,
+)
+
+
+def _require_writer(actor: Any, unit: Unit | None) -> None:
+    if actor is not None and not may_change_register(actor, unit):
+        raise PermissionDenied(_("Only MT engineers and administrators change the register."))
+
+
+def _apply(obj: Any, changes: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
+    for name, value in changes.items():
+        setattr(obj, name, value)
+
+
+# Device models -------------------------------------------------------------------------------
+
+MODEL_FIELDS = frozenset(
+    {
+        "manufacturer",
+        "trade_name",
+        "model_version",
+        "udi_di",
+        "udi_issuer",
+        "emdn_code",
+        "risk_class",
+        "implantable",
+        "conformity",
+        "safety_class",
+        "applied_part",
+        "inspection_interval_months",
+    }
+)
+
+
+@transaction.atomic
+def device_model_create(*, actor: Any, **fields: Any) -> DeviceModel:
+    _require_writer(actor, None)
+    model = DeviceModel()
+    _apply(model, fields, MODEL_FIELDS)
+    model.full_clean()
+    model.save()
+    audit.record(actor=actor, action="device_model.create", obj=model, after=audit.snapshot(model))
+    return model
+
+
+@transaction.atomic
+def device_model_update(
+    *, actor: Any, model: DeviceModel, reason: str = "", **changes: Any
+) -> DeviceModel:
+    _require_writer(actor, None)
+    model = DeviceModel.objects.select_for_update().get(pk=model.pk)
+    before = audit.snapshot(model)
+    _apply(model, changes, MODEL_FIELDS)
+    model.full_clean()
+    model.save()
+    audit.record(
+        actor=actor,
+        action="device_model.update",
+        obj=model,
+        before=before,
+        after=audit.snapshot(model),
+        reason=reason,
+    )
+    return model
+
+
+# Devices -------------------------------------------------------------------------------------
+
+DEVICE_FIELDS = frozenset(
+    {
+        "inventory_number",
+        "model",
+        "serial_number",
+        "udi_lot",
+        "udi_serial",
+        "manufactured_on",
+        "expires_on",
+        "udi_carrier",
+        "unit",
+        "location",
+        "supplier",
+        "purchased_on",
+        "delivered_on",
+        "warranty_until",
+        "acceptance_checked_on",
+        "acceptance_checked_by",
+    }
+)
+
+
+def check_acceptance(device: Device) -> None:
+    """A device is accepted (checked) before its first clinical use (domain.md §7)."""
+    if device.status == DeviceStatus.IN_USE and not device.acceptance_checked_on:
+        raise ValidationError(
+            {
+                "acceptance_checked_on": _(
+                    "A device in use must have passed its acceptance check: give its date, or "
+                    "register "
+                    "the device as out of service until it is checked."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def device_register(
+    *,
+    actor: Any,
+    status: str = DeviceStatus.IN_USE,
+    status_since: datetime.date | None = None,
+    **fields: Any,
+) -> Device:
+    """Register a new device in the register."""
+    since = status_since or timezone.localdate()
+    device = Device(status=status, status_since=since)
+    _apply(device, fields, DEVICE_FIELDS)
+    if device.unit_id is None:
+        raise ValidationError({"unit": _("Say which unit owns the device.")})
+    _require_writer(actor, device.unit)
+    if status == DeviceStatus.SCRAPPED:
+        raise ValidationError({"status": _("A new device cannot be registered as scrapped.")})
+    if device.inventory_number:
+        device.inventory_number = device.inventory_number.strip()
+    device.full_clean()
+    check_acceptance(device)
+    device.save()
+    DeviceStatusChange.objects.create(
+        device=device,
+        from_status="",
+        to_status=status,
+        effective_on=since,
+        reason=_("Registered"),
+        changed_by=_user(actor),
+    )
+    audit.record(actor=actor, action="device.register", obj=device, after=audit.snapshot(device))
+    return device
+
+
+@transaction.atomic
+def device_update(*, actor: Any, device: Device, reason: str = "", **changes: Any) -> Device:
+    """Change a device's register data (not its status: see ``device_change_status``)."""
+    device = Device.objects.select_for_update().select_related("unit").get(pk=device.pk)
+    _require_writer(actor, device.unit)
+    before = audit.snapshot(device)
+    _apply(device, changes, DEVICE_FIELDS)
+    if "unit" in changes:
+        _require_writer(actor, device.unit)
+    device.full_clean()
+    check_acceptance(device)
+    device.save()
+    audit.record(
+        actor=actor,
+        action="device.update",
+        obj=device,
+        before=before,
+        after=audit.snapshot(device),
+        reason=reason,
+    )
+    return device
+
+
+_TRANSITIONS: dict[str, set[str]] = {
+    DeviceStatus.IN_USE: {
+        DeviceStatus.OUT_OF_SERVICE,
+        DeviceStatus.IN_REPAIR,
+        DeviceStatus.SCRAPPED,
+    },
+    DeviceStatus.OUT_OF_SERVICE: {
+        DeviceStatus.IN_USE,
+        DeviceStatus.IN_REPAIR,
+        DeviceStatus.SCRAPPED,
+    },
+    DeviceStatus.IN_REPAIR: {
+        DeviceStatus.IN_USE,
+        DeviceStatus.OUT_OF_SERVICE,
+        DeviceStatus.SCRAPPED,
+    },
+    DeviceStatus.SCRAPPED: set(),
+}
+
+
+@transaction.atomic
+def device_change_status(
+    *,
+    actor: Any,
+    device: Device,
+    status: str,
+    reason: str,
+    effective_on: datetime.date | None = None,
+) -> Device:
+    """Move a device to a new status on a date, with a reason. Scrapped is final."""
+    device = Device.objects.select_for_update().select_related("unit").get(pk=device.pk)
+    _require_writer(actor, device.unit)
+    effective_on = effective_on or timezone.localdate()
+    if status not in _TRANSITIONS.get(device.status, set()):
+        raise ValidationError(
+            {
+                "status": _("A device cannot go from %(old)s to %(new)s.")
+                % {"old": device.get_status_display(), "new": DeviceStatus(status).label}
+            }
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the status change.")})
+    if device.status_since and effective_on < device.status_since:
+        raise ValidationError(
+            {
+                "effective_on": _("The date is before the current status began (%(date)s).")
+                % {"date": device.status_since}
+            }
+        )
+    if effective_on > timezone.localdate():
+        raise ValidationError({"effective_on": _("The date is in the future.")})
+    before = audit.snapshot(device)
+    old = device.status
+    device.status, device.status_since = status, effective_on
+    check_acceptance(device)
+    device.save(update_fields=["status", "status_since"])
+    DeviceStatusChange.objects.create(
+        device=device,
+        from_status=old,
+        to_status=status,
+        effective_on=effective_on,
+        reason=reason,
+        changed_by=_user(actor),
+    )
+    if status == DeviceStatus.SCRAPPED:
+        device.plans.filter(active=True).update(active=False)
+        _refresh_next_due(device)
+    audit.record(
+        actor=actor,
+        action="device.status",
+        obj=device,
+        before=before,
+        after=audit.snapshot(device),
+        reason=reason,
+    )
+    return device
+
+
+# Inspections ---------------------------------------------------------------------------------
+
+
+def _user(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "pk", None) else None
+
+
+def _refresh_next_due(device: Device) -> None:
+    """Keep ``Device.next_due`` equal to the earliest due date of its active plans."""
+    due = device.plans.filter(active=True).aggregate(d=Min("next_due"))["d"]
+    if device.next_due != due:
+        device.next_due = due
+        device.save(update_fields=["next_due"])
+
+
+@transaction.atomic
+def inspection_plan_create(
+    *,
+    actor: Any,
+    device: Device,
+    kind: str,
+    interval_months: int,
+    last_done: datetime.date | None = None,
+    next_due: datetime.date | None = None,
+    responsible: Any = None,
+) -> InspectionPlan:
+    """Plan a recurring inspection. Without ``next_due`` it is due one interval after
+    ``last_done`` (or now, if it has never been done)."""
+    device = Device.objects.select_for_update().select_related("unit").get(pk=device.pk)
+    _require_writer(actor, device.unit)
+    if device.status == DeviceStatus.SCRAPPED:
+        raise ValidationError(_("A scrapped device is not inspected."))
+    if next_due is None:
+        next_due = add_months(last_done, interval_months) if last_done else timezone.localdate()
+    plan = InspectionPlan(
+        device=device,
+        kind=kind,
+        interval_months=interval_months,
+        last_done=last_done,
+        next_due=next_due,
+        responsible=responsible,
+    )
+    plan.full_clean()
+    plan.save()
+    _refresh_next_due(device)
+    audit.record(actor=actor, action="inspection_plan.create", obj=plan, after=audit.snapshot(plan))
+    return plan
+
+
+@transaction.atomic
+def inspection_plan_end(*, actor: Any, plan: InspectionPlan, reason: str) -> InspectionPlan:
+    plan = InspectionPlan.objects.select_for_update().select_related("device__unit").get(pk=plan.pk)
+    _require_writer(actor, plan.device.unit)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for ending the plan.")})
+    before = audit.snapshot(plan)
+    plan.active = False
+    plan.save(update_fields=["active"])
+    _refresh_next_due(plan.device)
+    audit.record(
+        actor=actor,
+        action="inspection_plan.end",
+        obj=plan,
+        before=before,
+        after=audit.snapshot(plan),
+        reason=reason,
+    )
+    return plan
+
+
+INSPECTION_FIELDS = frozenset(
+    {
+        "visual_ok",
+        "protective_earth_ohm",
+        "insulation_mohm",
+        "equipment_leakage_ua",
+        "patient_leakage_ua",
+        "functional_ok",
+        "result",
+        "measurements",
+        "notes",
+    }
+)
+
+
+@transaction.atomic
+def inspection_record(
+    *, actor: Any, plan: InspectionPlan, performed_on: datetime.date, **fields: Any
+) -> Inspection:
+    """Record a performed inspection and move its plan on.
+
+    A pass makes the plan due one interval after ``performed_on``; a fail leaves it due at once
+    (the device must be re-tested after repair) — and the caller decides on the device's status.
+    """
+    plan = InspectionPlan.objects.select_for_update().select_related("device__unit").get(pk=plan.pk)
+    device = plan.device
+    _require_writer(actor, device.unit)
+    if not plan.active:
+        raise ValidationError(_("This inspection plan has ended."))
+    if performed_on > timezone.localdate():
+        raise ValidationError({"performed_on": _("The inspection date is in the future.")})
+    inspection = Inspection(
+        device=device,
+        plan=plan,
+        kind=plan.kind,
+        performed_on=performed_on,
+        performed_by=_user(actor),
+    )
+    _apply(inspection, fields, INSPECTION_FIELDS)
+    inspection.full_clean()
+    inspection.save()
+    plan_before = audit.snapshot(plan)
+    if plan.last_done is None or performed_on >= plan.last_done:
+        plan.last_done = performed_on
+        if inspection.result == Inspection.Result.PASS:
+            plan.next_due = add_months(performed_on, plan.interval_months)
+        else:
+            plan.next_due = performed_on
+        plan.save(update_fields=["last_done", "next_due"])
+        _refresh_next_due(device)
+    audit.record(
+        actor=actor, action="inspection.record", obj=inspection, after=audit.snapshot(inspection)
+    )
+    audit.record(
+        actor=actor,
+        action="inspection_plan.advance",
+        obj=plan,
+        before=plan_before,
+        after=audit.snapshot(plan),
+    )
+    return inspection
+
+
+# Bulk registration (imports) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def devices_register_many(*, actor: Any, devices: list[Device], reason: str) -> list[Device]:
+    """Register many validated devices at once: the import path of ``device_register``.
+
+    Each device must already have passed ``full_clean``-equivalent validation (the importer
+    validates with the same form fields and ``Device.clean``). Permission is checked per owning
+    unit; the database's unique constraint is the last guard against a duplicate inventory
+    number. One AuditEvent per device, in the same transaction.
+    """
+    units_checked: set[int] = set()
+    today = timezone.localdate()
+    for device in devices:
+        if device.unit_id not in units_checked:
+            _require_writer(actor, device.unit)
+            units_checked.add(device.unit_id)
+        if device.status == DeviceStatus.SCRAPPED:
+            raise ValidationError({"status": _("A new device cannot be registered as scrapped.")})
+        device.status_since = device.status_since or today
+        check_acceptance(device)
+    Device.objects.bulk_create(devices, batch_size=1000)
+    DeviceStatusChange.objects.bulk_create(
+        [
+            DeviceStatusChange(
+                device=d,
+                from_status="",
+                to_status=d.status,
+                effective_on=d.status_since or today,
+                reason=reason,
+                changed_by=_user(actor),
+            )
+            for d in devices
+        ],
+        batch_size=1000,
+    )
+    audit.record_many(
+        actor=actor,
+        action="device.register",
+        items=((d, None, audit.snapshot(d)) for d in devices),
+        reason=reason,
+    )
+    return devices

@@ -1,0 +1,322 @@
+"""Device register pages. Each view: access check → form → service → redirect."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medtek.core.formviews import add_service_errors, form_page
+from medtek.core.listing import list_page
+from medtek.organisation.access import units_visible_to
+
+from . import access, services
+from .filters import DeviceFilter, DeviceModelFilter
+from .forms import (
+    DeviceForm,
+    DeviceModelForm,
+    InspectionForm,
+    InspectionPlanForm,
+    StatusChangeForm,
+)
+from .models import DeviceStatus
+from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
+
+
+def _detail_url(pk: int) -> str:
+    return reverse("devices:device_detail", args=[pk])
+
+
+# Devices -------------------------------------------------------------------------------------
+
+
+@login_required
+def device_list(request: HttpRequest) -> HttpResponseBase:
+    return list_page(
+        request,
+        queryset=device_list_queryset(request.user),
+        filterset_class=DeviceFilter,
+        template="devices/device_list.html",
+        sort_fields={
+            "inventory_number": "inventory_number",
+            "model": "model__trade_name",
+            "manufacturer": "model__manufacturer",
+            "unit": "unit__name",
+            "status": "status",
+            "next_due": "next_due",
+        },
+        default_sort="inventory_number",
+        export_name="devices",
+        export_header=EXPORT_HEADER,
+        export_row=device_export_row,
+        extra={
+            "may_register": access.may_change_register(request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    device = access.device_for_user(request.user, pk)
+    return render(
+        request,
+        "devices/device_detail.html",
+        {
+            "device": device,
+            "plans": device.plans.select_related("responsible").order_by("-active", "next_due"),
+            "inspections": device.inspections.select_related("performed_by")[:50],
+            "status_changes": device.status_changes.select_related("changed_by"),
+            "may_change": access.may_change_register(request.user, device.unit),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def device_create(request: HttpRequest) -> HttpResponse:
+    units = access.writable_units(request.user)
+    if not units.exists():
+        raise PermissionDenied
+    form = DeviceForm(
+        request.POST or None, units=units, models=access.device_models_visible_to(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        status = data.pop("status")
+        try:
+            device = services.device_register(actor=request.user, status=status, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Device %(inv)s registered.") % {"inv": device})
+            return redirect("devices:device_detail", pk=device.pk)
+    return form_page(request, form, _("Register a device"), reverse("devices:device_list"))
+
+
+@login_required
+def device_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    device = access.device_for_user(request.user, pk, write=True)
+    form = DeviceForm(
+        request.POST or None,
+        instance=device,
+        units=access.writable_units(request.user),
+        models=access.device_models_visible_to(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.device_update(actor=request.user, device=device, **changes)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("devices:device_detail", pk=device.pk)
+    return form_page(request, form, _("Edit %(inv)s") % {"inv": device}, _detail_url(device.pk))
+
+
+@login_required
+def device_status(request: HttpRequest, pk: int) -> HttpResponse:
+    device = access.device_for_user(request.user, pk, write=True)
+    form = StatusChangeForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_change_status(actor=request.user, device=device, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("devices:device_detail", pk=device.pk)
+    return form_page(
+        request, form, _("Change status of %(inv)s") % {"inv": device}, _detail_url(device.pk)
+    )
+
+
+@login_required
+def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+    device = access.device_for_user(request.user, pk, write=True)
+    form = InspectionPlanForm(
+        request.POST or None,
+        initial={"interval_months": device.model.inspection_interval_months or 12},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.inspection_plan_create(actor=request.user, device=device, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Inspection plan added."))
+            return redirect("devices:device_detail", pk=device.pk)
+    return form_page(
+        request, form, _("Plan an inspection of %(inv)s") % {"inv": device}, _detail_url(device.pk)
+    )
+
+
+@login_required
+def inspection_create(request: HttpRequest, plan_pk: int) -> HttpResponse:
+    plan = get_object_or_404(
+        access.inspection_plans_visible_to(request.user).select_related("device__unit"), pk=plan_pk
+    )
+    if not access.may_change_register(request.user, plan.device.unit):
+        raise PermissionDenied
+    form = InspectionForm(request.POST or None, initial={"performed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        performed_on = data.pop("performed_on")
+        try:
+            services.inspection_record(
+                actor=request.user, plan=plan, performed_on=performed_on, **data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect("devices:device_detail", pk=plan.device_id)
+    return form_page(
+        request,
+        form,
+        _("Record inspection: %(plan)s") % {"plan": plan},
+        _detail_url(plan.device_id),
+    )
+
+
+@login_required
+def due_overview(request: HttpRequest) -> HttpResponse:
+    """Overdue and due-soon devices, counted per owning unit."""
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=30)
+    live = access.devices_visible_to(request.user).exclude(status=DeviceStatus.SCRAPPED)
+    rows = (
+        live.values("unit", "unit__name", "unit__path")
+        .annotate(
+            overdue=Count("pk", filter=Q(next_due__lt=today)),
+            due_soon=Count("pk", filter=Q(next_due__gte=today, next_due__lte=soon)),
+            total=Count("pk"),
+        )
+        .filter(Q(overdue__gt=0) | Q(due_soon__gt=0))
+        .order_by("unit__path")
+    )
+    return render(
+        request,
+        "devices/due_overview.html",
+        {
+            "rows": rows,
+            "today": today,
+            "soon": soon,
+            "units": units_visible_to(request.user).count(),
+        },
+    )
+
+
+# Device models -------------------------------------------------------------------------------
+
+
+@login_required
+def device_model_list(request: HttpRequest) -> HttpResponseBase:
+    return list_page(
+        request,
+        queryset=access.device_models_visible_to(request.user).annotate(
+            device_count=Count("devices")
+        ),
+        filterset_class=DeviceModelFilter,
+        template="devices/devicemodel_list.html",
+        sort_fields={
+            "manufacturer": "manufacturer",
+            "trade_name": "trade_name",
+            "risk_class": "risk_class",
+            "devices": "device_count",
+        },
+        default_sort="manufacturer",
+        export_name="device-models",
+        export_header=[
+            "id",
+            "manufacturer",
+            "trade_name",
+            "model_version",
+            "udi_issuer",
+            "udi_di",
+            "emdn_code",
+            "risk_class",
+            "implantable",
+            "conformity",
+            "safety_class",
+            "applied_part",
+            "inspection_interval_months",
+        ],
+        export_row=lambda m: [
+            m.pk,
+            m.manufacturer,
+            m.trade_name,
+            m.model_version,
+            m.udi_issuer,
+            m.udi_di,
+            m.emdn_code,
+            m.risk_class,
+            m.implantable,
+            m.conformity,
+            m.safety_class,
+            m.applied_part,
+            m.inspection_interval_months,
+        ],
+        extra={"may_register": access.may_change_register(request.user)},
+    )
+
+
+@login_required
+def device_model_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    model = access.device_model_for_user(request.user, pk)
+    devices = access.devices_visible_to(request.user).filter(model=model).select_related("unit")
+    return render(
+        request,
+        "devices/devicemodel_detail.html",
+        {
+            "model": model,
+            "devices": devices[:100],
+            "device_count": devices.count(),
+            "may_change": access.may_change_register(request.user),
+        },
+    )
+
+
+@login_required
+def device_model_create(request: HttpRequest) -> HttpResponse:
+    if not access.may_change_register(request.user):
+        raise PermissionDenied
+    form = DeviceModelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            model = services.device_model_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Device model %(m)s added.") % {"m": model})
+            return redirect("devices:device_model_detail", pk=model.pk)
+    return form_page(request, form, _("New device model"), reverse("devices:device_model_list"))
+
+
+@login_required
+def device_model_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    model = access.device_model_for_user(request.user, pk, write=True)
+    form = DeviceModelForm(request.POST or None, instance=model)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.device_model_update(actor=request.user, model=model, **changes)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("devices:device_model_detail", pk=model.pk)
+    return form_page(
+        request,
+        form,
+        _("Edit %(m)s") % {"m": model},
+        reverse("devices:device_model_detail", args=[model.pk]),
+    )

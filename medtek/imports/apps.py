@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportsConfig(AppConfig):
+    """Import sessions and rows, shared by every importable entity (each registers an
+    ``Importer`` in its own ``AppConfig.ready``)."""
+
+    name = "medtek.imports"
+    label = "imports"
+    verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from medtek.core.access import register_scope
+
+        from .access import sessions_visible_to
+        from .models import ImportSession
+
+        register_scope(ImportSession, sessions_visible_to)

@@ -1,0 +1,97 @@
+"""Import sessions: an uploaded file, its column mapping, every row with its errors, and the
+outcome of the commit. The original file is kept with the session, so nothing uploaded is lost."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportSession(models.Model):
+    """One upload of one file for one kind of record (e.g. devices), from preview to commit."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Validating")
+        VALIDATED = "validated", _("Validated")
+        COMMITTING = "committing", _("Importing")
+        COMMITTED = "committed", _("Imported")
+        REJECTED = "rejected", _("Rejected")
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        VALID_ONLY = "valid_only", _("Valid rows only")
+
+    batch = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=50)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(_("file"), max_length=255)
+    source = models.BinaryField(_("original file"))
+    file_format = models.CharField(max_length=10)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, help_text="column header → field name")
+    file_errors = models.JSONField(default=list)
+    update_existing = models.BooleanField(_("update existing records"), default=False)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    blank_rows = models.PositiveIntegerField(default=0)
+    validated_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    committed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import session")
+        verbose_name_plural = _("import sessions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (self.Status.COMMITTING, self.Status.COMMITTED):
+            done, total = self.committed_rows, max(self.valid_rows, 1)
+        else:
+            done, total = self.validated_rows, max(self.total_rows - self.blank_rows, 1)
+        return min(100, round(100 * done / total))
+
+
+class ImportRow(models.Model):
+    """One data row of the file as uploaded, with its validation errors and outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not validated yet")
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Has errors")
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        UNCHANGED = "unchanged", _("Unchanged")
+
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(help_text="Line in the file (the header is line 1).")
+    values = models.JSONField(help_text="column header → value, as in the file")
+    errors = models.JSONField(default=list, help_text="[{column, value, message}]")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["session", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "number"], name="importrow_unique_number")
+        ]
+        indexes = [models.Index(fields=["session", "status"], name="importrow_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.number}"

@@ -1,0 +1,459 @@
+"""The import workflow: upload → map columns → validate every row → commit.
+
+Rules the users rely on:
+- every row is validated, and every error is shown at once (row, column, value, message);
+- unknown columns reject the file until they are mapped; blank rows are skipped and counted;
+- duplicates inside the file and against the register are found before anything is written;
+- the commit is **all-or-nothing** (one transaction; any invalid row blocks it) or **valid rows
+  only** (batches that each commit fully); a crash leaves no half-written record, and re-running
+  the same file creates nothing twice (existing keys are errors, or updates when asked for);
+- every created or changed record gets its AuditEvent, tagged with the session's batch id.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from medtek.core import audit
+
+from . import registry
+from .models import ImportRow, ImportSession
+from .parsing import FileError, read_table
+
+CHUNK = 1000
+Progress = Callable[[ImportSession], None]
+
+
+def _importer(session: ImportSession, actor: Any) -> registry.Importer:
+    return registry.get(session.kind)(actor, update_existing=session.update_existing)
+
+
+def auto_map(headers: Sequence[str], columns: Sequence[registry.Column]) -> dict[str, str]:
+    """Match headers to fields by name or alias (Swedish or English, any case)."""
+    mapping: dict[str, str] = {}
+    for header in headers:
+        for column in columns:
+            if column.matches(header):
+                mapping[header] = column.name
+                break
+    return mapping
+
+
+def check_mapping(
+    headers: Sequence[str], mapping: dict[str, str], columns: Sequence[registry.Column]
+) -> list[str]:
+    """File-level errors: unknown columns, a field filled twice, a required field missing."""
+    errors = []
+    known = {c.name for c in columns}
+    for header in headers:
+        if not header:
+            errors.append(_("A column has no name in the first row."))
+        elif header not in mapping or mapping[header] not in known:
+            errors.append(
+                _("Unknown column “%(col)s”: map it to a field or remove it from the file.")
+                % {"col": header}
+            )
+    by_field: dict[str, list[str]] = defaultdict(list)
+    for header, field in mapping.items():
+        by_field[field].append(header)
+    for field, hs in by_field.items():
+        if len(hs) > 1:
+            errors.append(
+                _("The columns %(cols)s all map to “%(field)s”.")
+                % {"cols": ", ".join(f"“{h}”" for h in hs), "field": field}
+            )
+    for column in columns:
+        if column.required and column.name not in by_field:
+            errors.append(_("The required column “%(field)s” is missing.") % {"field": column.name})
+    return errors
+
+
+@transaction.atomic
+def session_create(
+    *, actor: Any, kind: str, filename: str, data: bytes, update_existing: bool = False
+) -> ImportSession:
+    """Store the upload with its rows; file-level problems are recorded on the session."""
+    try:
+        importer_cls = registry.get(kind)
+    except KeyError:
+        raise ValidationError(
+            {"kind": _("Nothing of kind “%(kind)s” can be imported.") % {"kind": kind}}
+        ) from None
+    if not importer_cls(actor, update_existing=update_existing).may_import():
+        raise PermissionDenied
+    session = ImportSession(
+        kind=kind,
+        created_by=actor,
+        filename=filename[:255],
+        source=data,
+        update_existing=update_existing,
+    )
+    try:
+        table = read_table(data, filename)
+    except FileError as exc:
+        session.status = ImportSession.Status.REJECTED
+        session.file_errors = [str(exc)]
+        session.file_format = "unknown"
+        session.save()
+        audit.record(
+            actor=actor,
+            action="import.reject",
+            obj=session,
+            after={"filename": filename, "errors": session.file_errors},
+        )
+        return session
+    session.headers = table.headers
+    session.file_format = table.file_format
+    session.mapping = auto_map(table.headers, importer_cls.columns)
+    session.file_errors = check_mapping(table.headers, session.mapping, importer_cls.columns)
+    session.save()
+    rows = []
+    for number, cells in table.rows:
+        if not any(cells):
+            session.blank_rows += 1
+            continue
+        values = dict(zip(table.headers, cells, strict=False))
+        errors = []
+        if len(cells) > len(table.headers) and any(cells[len(table.headers) :]):
+            errors.append(
+                {
+                    "column": "",
+                    "value": "",
+                    "message": _("The row has more cells than the file has columns."),
+                }
+            )
+        rows.append(ImportRow(session=session, number=number, values=values, errors=errors))
+    ImportRow.objects.bulk_create(rows, batch_size=2000)
+    session.total_rows = len(rows) + session.blank_rows
+    session.save(update_fields=["total_rows", "blank_rows"])
+    audit.record(
+        actor=actor,
+        action="import.upload",
+        obj=session,
+        after={
+            "filename": filename,
+            "kind": kind,
+            "rows": len(rows),
+            "blank_rows": session.blank_rows,
+            "update_existing": update_existing,
+            "file_errors": session.file_errors,
+        },
+    )
+    return session
+
+
+@transaction.atomic
+def session_set_mapping(
+    *, actor: Any, session: ImportSession, mapping: dict[str, str]
+) -> ImportSession:
+    """Map columns by hand; re-validation starts from scratch."""
+    session = ImportSession.objects.select_for_update().get(pk=session.pk)
+    _require_open(session, actor)
+    columns = registry.get(session.kind).columns
+    session.mapping = {h: f for h, f in mapping.items() if h in session.headers and f}
+    session.file_errors = check_mapping(session.headers, session.mapping, columns)
+    _reset_validation(session)
+    session.save()
+    audit.record(
+        actor=actor,
+        action="import.map",
+        obj=session,
+        after={"mapping": session.mapping, "file_errors": session.file_errors},
+    )
+    return session
+
+
+def _reset_validation(session: ImportSession) -> None:
+    session.rows.update(status=ImportRow.Status.PENDING, errors=[])
+    session.status = ImportSession.Status.UPLOADED
+    session.validated_rows = session.valid_rows = session.error_rows = 0
+
+
+def _require_open(session: ImportSession, actor: Any) -> None:
+    if session.created_by_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if session.status in (
+        ImportSession.Status.COMMITTING,
+        ImportSession.Status.COMMITTED,
+        ImportSession.Status.REJECTED,
+    ):
+        raise ValidationError(_("This import can no longer be changed."))
+
+
+def _field_values(session: ImportSession, row: ImportRow) -> dict[str, str]:
+    return {field: row.values.get(header, "") for header, field in session.mapping.items()}
+
+
+def _duplicate_keys(session: ImportSession, key_field: str) -> dict[str, list[int]]:
+    """Keys that stand on more than one row of the file, with those rows' numbers."""
+    headers = [h for h, f in session.mapping.items() if f == key_field]
+    if not headers:
+        return {}
+    seen: dict[str, list[int]] = defaultdict(list)
+    for number, values in session.rows.values_list("number", "values").iterator(chunk_size=5000):
+        key = str(values.get(headers[0], "")).strip().casefold()
+        if key:
+            seen[key].append(number)
+    return {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def _apply_results(
+    session: ImportSession,
+    importer: registry.Importer,
+    chunk: list[ImportRow],
+    results: list[registry.RowResult],
+    duplicates: dict[str, list[int]],
+) -> None:
+    column_of = {f: h for h, f in session.mapping.items()}
+    for row, result in zip(chunk, results, strict=True):
+        # Keep row-level problems found at upload (they name no field); redo the rest.
+        errors = [e for e in row.errors if not e.get("field")]
+        for field, message in result.errors:
+            header = column_of.get(field, "")
+            errors.append(
+                {
+                    "field": field,
+                    "column": header,
+                    "value": row.values.get(header, "") if header else "",
+                    "message": message,
+                }
+            )
+        key = result.key.casefold()
+        if key in duplicates:
+            others = [n for n in duplicates[key] if n != row.number]
+            header = column_of.get(importer.key_field, "")
+            errors.append(
+                {
+                    "field": importer.key_field,
+                    "column": header,
+                    "value": result.key,
+                    "message": _("“%(key)s” also stands on row(s) %(rows)s of this file.")
+                    % {"key": result.key, "rows": ", ".join(map(str, others))},
+                }
+            )
+        row.errors = errors
+        row.status = ImportRow.Status.INVALID if errors else ImportRow.Status.VALID
+
+
+def session_validate(
+    *,
+    actor: Any,
+    session: ImportSession,
+    max_rows: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSession:
+    """Validate pending rows (all of them, or at most ``max_rows`` for a progress step).
+
+    Validation writes no business data, only each row's errors, so every chunk is its own
+    transaction and a page can poll for progress.
+    """
+    session = ImportSession.objects.get(pk=session.pk)
+    _require_open(session, actor)
+    if session.file_errors:
+        raise ValidationError(session.file_errors)
+    importer = _importer(session, actor)
+    duplicates = _duplicate_keys(session, importer.key_field)
+    done = 0
+    while max_rows is None or done < max_rows:
+        size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+        chunk = list(session.rows.filter(status=ImportRow.Status.PENDING).order_by("number")[:size])
+        if not chunk:
+            break
+        results = importer.validate([_field_values(session, r) for r in chunk])
+        _apply_results(session, importer, chunk, results, duplicates)
+        with transaction.atomic():
+            ImportRow.objects.bulk_update(chunk, ["errors", "status"], batch_size=1000)
+            session.status = ImportSession.Status.VALIDATING
+            _count(session)
+            session.save()
+        done += len(chunk)
+        if progress:
+            progress(session)
+    if not session.rows.filter(status=ImportRow.Status.PENDING).exists():
+        with transaction.atomic():
+            session.status = ImportSession.Status.VALIDATED
+            _count(session)
+            session.save()
+            audit.record(
+                actor=actor,
+                action="import.validate",
+                obj=session,
+                after={"valid_rows": session.valid_rows, "error_rows": session.error_rows},
+            )
+    return session
+
+
+def _count(session: ImportSession) -> None:
+    counts = defaultdict(int)
+    for status, n in _status_counts(session):
+        counts[status] = n
+    S = ImportRow.Status
+    session.valid_rows = (
+        counts[S.VALID] + counts[S.CREATED] + counts[S.UPDATED] + counts[S.UNCHANGED]
+    )
+    session.error_rows = counts[S.INVALID]
+    session.validated_rows = session.valid_rows + session.error_rows
+    session.committed_rows = counts[S.CREATED] + counts[S.UPDATED] + counts[S.UNCHANGED]
+    session.created_count = counts[S.CREATED]
+    session.updated_count = counts[S.UPDATED]
+    session.unchanged_count = counts[S.UNCHANGED]
+
+
+def _status_counts(session: ImportSession) -> Iterator[tuple[str, int]]:
+    from django.db.models import Count
+
+    yield from session.rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+
+
+def session_commit(
+    *,
+    actor: Any,
+    session: ImportSession,
+    mode: str,
+    max_rows: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSession:
+    """Write the validated rows. Rows are re-validated inside the commit's transaction, since
+    the register may have changed since the preview."""
+    session = ImportSession.objects.get(pk=session.pk)
+    if session.created_by_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if session.status == ImportSession.Status.COMMITTED:
+        raise ValidationError(_("This file has already been imported."))
+    if session.status not in (ImportSession.Status.VALIDATED, ImportSession.Status.COMMITTING):
+        raise ValidationError(_("Validate the file before importing it."))
+    if session.status == ImportSession.Status.COMMITTING and session.mode != mode:
+        raise ValidationError(
+            _("This import is under way as “%(mode)s”.") % {"mode": session.get_mode_display()}
+        )
+    if mode not in ImportSession.Mode.values:
+        raise ValidationError({"mode": _("Choose all-or-nothing or valid rows only.")})
+    importer = _importer(session, actor)
+    with audit.audit_context(source="import", batch=str(session.batch)):
+        if mode == ImportSession.Mode.ALL_OR_NOTHING:
+            return _commit_all(actor, session, importer)
+        return _commit_valid_only(actor, session, importer, max_rows, progress)
+
+
+def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer) -> ImportSession:
+    if session.error_rows:
+        raise ValidationError(
+            _(
+                "%(n)d row(s) have errors, so nothing was imported. Fix the file, or import the "
+                "valid rows only."
+            )
+            % {"n": session.error_rows}
+        )
+    with transaction.atomic():
+        rows = list(session.rows.filter(status=ImportRow.Status.VALID).order_by("number"))
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            results = importer.validate([_field_values(session, r) for r in chunk])
+            if any(r.errors for r in results):
+                raise ValidationError(
+                    _(
+                        "The register changed since the preview and some rows are no longer valid; "
+                        "nothing was imported. Validate the file again."
+                    )
+                )
+            _commit_chunk(session, importer, chunk, results)
+        session.mode = ImportSession.Mode.ALL_OR_NOTHING
+        return _finish(actor, session)
+
+
+def _commit_valid_only(
+    actor: Any,
+    session: ImportSession,
+    importer: registry.Importer,
+    max_rows: int | None,
+    progress: Progress | None,
+) -> ImportSession:
+    if session.status != ImportSession.Status.COMMITTING:
+        ImportSession.objects.filter(pk=session.pk).update(
+            status=ImportSession.Status.COMMITTING, mode=ImportSession.Mode.VALID_ONLY
+        )
+        session.status, session.mode = ImportSession.Status.COMMITTING, "valid_only"
+    done = 0
+    while max_rows is None or done < max_rows:
+        with transaction.atomic():
+            size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+            chunk = list(
+                session.rows.select_for_update()
+                .filter(status=ImportRow.Status.VALID)
+                .order_by("number")[:size]
+            )
+            if not chunk:
+                break
+            results = importer.validate([_field_values(session, r) for r in chunk])
+            good = [(row, res) for row, res in zip(chunk, results, strict=True) if not res.errors]
+            stale = [(row, res) for row, res in zip(chunk, results, strict=True) if res.errors]
+            if stale:
+                _apply_results(session, importer, [r for r, _ in stale], [s for _, s in stale], {})
+                ImportRow.objects.bulk_update([r for r, _ in stale], ["errors", "status"])
+            if good:
+                _commit_chunk(session, importer, [r for r, _ in good], [s for _, s in good])
+            _count(session)
+            session.save()
+            done += len(chunk)
+        if progress:
+            progress(session)
+    if not session.rows.filter(status=ImportRow.Status.VALID).exists():
+        with transaction.atomic():
+            return _finish(actor, session)
+    return session
+
+
+def _commit_chunk(
+    session: ImportSession,
+    importer: registry.Importer,
+    chunk: list[ImportRow],
+    results: list[registry.RowResult],
+) -> None:
+    outcomes = importer.commit(
+        results,
+        reason=_("Import of %(file)s (session %(id)s)")
+        % {"file": session.filename, "id": session.pk},
+    )
+    for row, (outcome, pk) in zip(chunk, outcomes, strict=True):
+        row.status, row.object_id = outcome, str(pk)
+    ImportRow.objects.bulk_update(chunk, ["status", "object_id"], batch_size=1000)
+
+
+def _finish(actor: Any, session: ImportSession) -> ImportSession:
+    _count(session)
+    session.status = ImportSession.Status.COMMITTED
+    session.committed_at = timezone.now()
+    session.save()
+    audit.record(
+        actor=actor,
+        action="import.commit",
+        obj=session,
+        after={
+            "mode": session.mode,
+            "created": session.created_count,
+            "updated": session.updated_count,
+            "unchanged": session.unchanged_count,
+            "skipped_with_errors": session.error_rows,
+        },
+    )
+    return session
+
+
+def failed_rows(session: ImportSession) -> tuple[list[str], Iterator[list[str]]]:
+    """The rows with errors, in the file's own columns plus an ``errors`` column, to fix and
+    upload again."""
+    header = [*session.headers, "errors"]
+
+    def rows() -> Iterator[list[str]]:
+        for row in session.rows.filter(status=ImportRow.Status.INVALID).order_by("number"):
+            messages = "; ".join(
+                (f"{e['column']}: " if e.get("column") else "") + e["message"] for e in row.errors
+            )
+            yield [*(row.values.get(h, "") for h in session.headers), messages]
+
+    return header, rows()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", views.session_list, name="session_list"),
+    path("new/<slug:kind>/", views.session_create, name="session_create"),
+    path("<int:pk>/", views.session_detail, name="session_detail"),
+    path("<int:pk>/mapping/", views.session_map, name="session_map"),
+    path("<int:pk>/validate/", views.session_validate, name="session_validate"),
+    path("<int:pk>/commit/", views.session_commit, name="session_commit"),
+    path("<int:pk>/failed-rows/", views.session_failed_rows, name="session_failed_rows"),
+]

@@ -1,0 +1,166 @@
+"""Import pages: upload → (map columns) → validate with a progress bar → see every error →
+download the failed rows → commit all-or-nothing or valid rows only."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from medtek.core.exports import export_response
+
+from . import registry, services
+from .access import session_for_user, sessions_visible_to
+from .forms import CommitForm, MappingForm, UploadForm
+from .models import ImportRow, ImportSession
+
+STEP_ROWS = 2000
+
+
+def _importer_cls(kind: str) -> type[registry.Importer]:
+    try:
+        return registry.get(kind)
+    except KeyError:
+        raise Http404 from None
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = sessions_visible_to(request.user).select_related("created_by")[:100]
+    return render(request, "imports/importsession_list.html", {"sessions": sessions})
+
+
+@login_required
+def session_create(request: HttpRequest, kind: str) -> HttpResponse:
+    importer_cls = _importer_cls(kind)
+    if not importer_cls(request.user, update_existing=False).may_import():
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        session = services.session_create(
+            actor=request.user,
+            kind=kind,
+            filename=upload.name,
+            data=upload.read(),
+            update_existing=form.cleaned_data["update_existing"],
+        )
+        return redirect("imports:session_detail", pk=session.pk)
+    return render(
+        request,
+        "imports/upload.html",
+        {"form": form, "kind": kind, "columns": importer_cls.columns},
+    )
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_for_user(request.user, pk)
+    columns = _importer_cls(session.kind).columns
+    errors = session.rows.filter(status=ImportRow.Status.INVALID).order_by("number")
+    page = Paginator(errors, 500).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/importsession_detail.html",
+        {
+            "session": session,
+            "mapping_form": MappingForm(session=session, columns=columns),
+            "commit_form": CommitForm(initial={"mode": ImportSession.Mode.ALL_OR_NOTHING}),
+            "error_page": page,
+            "is_owner": session.created_by_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_map(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_for_user(request.user, pk, write=True)
+    form = MappingForm(request.POST, session=session, columns=_importer_cls(session.kind).columns)
+    if form.is_valid():
+        try:
+            services.session_set_mapping(
+                actor=request.user, session=session, mapping=form.mapping(session.headers)
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("imports:session_detail", pk=session.pk)
+
+
+def _progress(request: HttpRequest, session: ImportSession, step_url: str) -> HttpResponse:
+    return render(request, "imports/_progress.html", {"session": session, "step_url": step_url})
+
+
+@login_required
+@require_POST
+def session_validate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Validate a step of rows (htmx polls this for a progress bar), or all rows without JS."""
+    session = session_for_user(request.user, pk, write=True)
+    step = STEP_ROWS if request.headers.get("HX-Request") else None
+    try:
+        session = services.session_validate(actor=request.user, session=session, max_rows=step)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        session.refresh_from_db()
+    detail = reverse("imports:session_detail", args=[session.pk])
+    if step is not None and session.status == ImportSession.Status.VALIDATING:
+        return _progress(request, session, reverse("imports:session_validate", args=[session.pk]))
+    if step is not None:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = detail
+        return response
+    return redirect(detail)
+
+
+@login_required
+@require_POST
+def session_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_for_user(request.user, pk, write=True)
+    form = CommitForm(request.POST or {"mode": session.mode})
+    detail = reverse("imports:session_detail", args=[session.pk])
+    if not form.is_valid():
+        messages.error(request, _("Choose how to import."))
+        return redirect(detail)
+    mode = form.cleaned_data["mode"]
+    step = (
+        STEP_ROWS
+        if (request.headers.get("HX-Request") and mode == ImportSession.Mode.VALID_ONLY)
+        else None
+    )
+    try:
+        session = services.session_commit(
+            actor=request.user, session=session, mode=mode, max_rows=step
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = detail
+            return response
+        return redirect(detail)
+    if step is not None and session.status == ImportSession.Status.COMMITTING:
+        return _progress(request, session, reverse("imports:session_commit", args=[session.pk]))
+    messages.success(
+        request,
+        _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.")
+        % {"c": session.created_count, "u": session.updated_count, "n": session.unchanged_count},
+    )
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = detail
+        return response
+    return redirect(detail)
+
+
+@login_required
+def session_failed_rows(request: HttpRequest, pk: int) -> HttpResponseBase:
+    session = session_for_user(request.user, pk)
+    header, rows = services.failed_rows(session)
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    name = session.filename.rsplit(".", 1)[0] + "-errors"
+    return export_response(fmt, name, header, rows)
