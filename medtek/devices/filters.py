@@ -63,7 +63,11 @@ class DeviceFilter(django_filters.FilterSet):
         field_name="model__manufacturer", lookup_expr="iexact", label=_("Manufacturer")
     )
     due = DueFilter(label=_("Inspection"))
-    in_house = django_filters.BooleanFilter(method="filter_in_house", label=_("In-house"))
+    in_house = django_filters.ChoiceFilter(
+        method="filter_in_house",
+        label=_("Conformity"),
+        choices=[("true", _("In-house only")), ("false", _("CE-marked only"))],
+    )
 
     class Meta:
         model = Device
@@ -84,13 +88,11 @@ class DeviceFilter(django_filters.FilterSet):
     ) -> QuerySet[Device]:
         return qs.filter(unit__path__startswith=value.path) if value else qs
 
-    def filter_in_house(
-        self, qs: QuerySet[Device], name: str, value: bool | None
-    ) -> QuerySet[Device]:
-        if value is None:
+    def filter_in_house(self, qs: QuerySet[Device], name: str, value: str) -> QuerySet[Device]:
+        if not value:
             return qs
         cond = Q(model__conformity=DeviceModel.Conformity.IN_HOUSE)
-        return qs.filter(cond) if value else qs.exclude(cond)
+        return qs.filter(cond) if value == "true" else qs.exclude(cond)
 
 
 class DeviceModelFilter(django_filters.FilterSet):
