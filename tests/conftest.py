@@ -71,6 +71,12 @@ def _append_only_guard(request: pytest.FixtureRequest):  # type: ignore[no-untyp
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """PBKDF2 at production strength costs ~0.3 s per password; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # Personas ---------------------------------------------------------------------------------------
 
 
@@ -111,3 +117,19 @@ def org(db) -> Org:  # type: ignore[no-untyped-def]
 def api(org):  # type: ignore[no-untyped-def]
     """A DRF client; ``api.as_(user)`` authenticates with that user's token."""
     return factories.ApiClient()
+
+
+# PostgreSQL-only tests ---------------------------------------------------------------------------
+# Tests marked ``postgres`` (e.g. row-lock concurrency) are deselected, not skipped, when the suite
+# runs on another database: CI runs every test on PostgreSQL too, and turns skips into failures.
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]

@@ -14,28 +14,50 @@ from . import audit
 from .models import AuditEvent, NumberCounter, NumberSeries
 
 
+def is_administrator(request: HttpRequest) -> bool:
+    """Superusers, and holders of the administrator role on the region (the root unit)."""
+    from medtek.organisation.access import has_role, region_root
+    from medtek.organisation.roles import Role
+
+    user = request.user
+    if not user.is_active:
+        return False
+    return bool(user.is_superuser or has_role(user, {Role.ADMINISTRATOR}, region_root()))
+
+
 def restrict_admin_to_administrators(site: admin.AdminSite) -> None:
-    """Only superusers and holders of the administrator role get into the admin."""
-
-    def has_permission(request: HttpRequest) -> bool:
-        from medtek.organisation.access import has_role
-        from medtek.organisation.roles import Role
-
-        user = request.user
-        return bool(
-            user.is_active
-            and (user.is_superuser or (user.is_staff and has_role(user, {Role.ADMINISTRATOR})))
-        )
-
-    site.has_permission = has_permission  # type: ignore[method-assign]
+    site.has_permission = is_administrator  # type: ignore[method-assign]
     site.site_header = "medtek"
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Records an AuditEvent for every save made in the admin; deleting is not offered."""
+class AdministratorAdmin(admin.ModelAdmin):
+    """Model admin whose view permission follows the administrator role, not Django's
+    per-model permissions (medtek's roles are the only permission system)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AuditedAdmin(AdministratorAdmin):
+    """Editable configuration: every save records an AuditEvent; deleting is not offered."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():
@@ -60,30 +82,12 @@ class NumberSeriesAdmin(AuditedAdmin):
 
 
 @admin.register(NumberCounter)
-class NumberCounterAdmin(admin.ModelAdmin):
+class NumberCounterAdmin(AdministratorAdmin):
     list_display = ["series", "year", "last_value"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(AdministratorAdmin):
     list_display = ["at", "actor_name", "action", "object_type", "object_id", "object_repr"]
     list_filter = ["action", "object_type", "source"]
     search_fields = ["actor_name", "object_repr", "object_id", "request_id"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

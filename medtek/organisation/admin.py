@@ -1,22 +1,10 @@
 """Admin views of the organisation are read-only: changes go through the audited pages."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from medtek.core.admin import AdministratorAdmin as ReadOnlyAdmin
 
 from .models import CareProvider, RoleGrant, Unit, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(User)
