@@ -36,6 +36,7 @@ typecheck: install
 	$(TEST_ENV) $(VENV)/bin/mypy medtek
 
 migrations: install
+	mkdir -p var
 	$(TEST_ENV) $(PY) -m medtek makemigrations --check --dry-run
 
 pytest: install
