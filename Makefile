@@ -52,7 +52,7 @@ lock:
 	/tmp/medtek-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 messages: install
-	DEBUG=true $(PY) -m medtek makemessages -l sv -l en --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=true $(PY) -m medtek makemessages -l sv -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'benchmarks/*'
 	DEBUG=true $(PY) -m medtek compilemessages --ignore '.venv/*'
 
 clean:

@@ -1,5 +1,6 @@
 """Serializers parse and validate input only; the viewsets call the services to write."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import CareProvider, RoleGrant, Unit, User
@@ -61,6 +62,7 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["is_active"]
 
+    @extend_schema_field(RoleGrantSerializer(many=True))
     def get_grants(self, person: User) -> list[dict[str, object]]:
         """Only grants on units the caller may see (prefetched as ``visible_grants``)."""
         grants = getattr(person, "visible_grants", [])

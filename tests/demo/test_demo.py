@@ -1,0 +1,151 @@
+"""``medtek demo``: loads a fictional region that a newcomer can log in to and try."""
+
+import re
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client, override_settings
+
+from medtek.core.models import AuditEvent
+from medtek.core.numbering import number_allocate
+from medtek.organisation.models import CareProvider, RoleGrant, Unit, User
+from medtek.organisation.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+# As in tests/conftest.py, which applies only per test, not to the class-wide load below.
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def demo(*args: str) -> str:
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_password(output: str) -> str:
+    match = re.search(r"password for all: (\S+)\)", output)
+    assert match, output
+    return match.group(1)
+
+
+def printed_usernames(output: str) -> list[str]:
+    return re.findall(r"^  (\S+) {2,}", output, flags=re.MULTILINE)
+
+
+def counts() -> tuple[int, int, int]:
+    return Unit.objects.count(), User.objects.count(), AuditEvent.objects.count()
+
+
+@pytest.fixture(scope="class")
+def loaded(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The output of ``medtek demo --if-empty`` into an empty database, as ``make run`` does it.
+
+    Loaded once for the class (loading takes seconds) in a transaction rolled back afterwards;
+    every test runs in a savepoint inside it.
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHING),
+        transaction.atomic(),
+    ):
+        assert not Unit.objects.exists()
+        yield demo("--if-empty")
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def development(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+
+
+class TestTheDemoRegion:
+    def test_it_loads_into_an_empty_database(self, loaded: str) -> None:
+        assert "Demo region loaded" in loaded
+        assert "demo not loaded" not in loaded
+
+    def test_it_creates_the_region_tree(self, loaded: str) -> None:
+        region = Unit.objects.get(parent__isnull=True)
+        assert region.name == "Region Mälarmark"
+        iva = Unit.objects.get(short_name="IVA")
+        assert [u.name for u in iva.ancestors()] == [
+            "Region Mälarmark",
+            "Hälso- och sjukvårdsförvaltningen",
+            "Centralsjukhuset Mälarstad",
+        ]
+        assert all(u.path.startswith(region.path) for u in Unit.objects.all())
+
+    def test_it_creates_private_and_region_run_primary_care_centres(self, loaded: str) -> None:
+        centres = Unit.objects.filter(kind=Unit.Kind.PRIMARY_CARE_CENTRE)
+        operators = {c.name: c.care_provider.operator for c in centres}
+        assert operators["Vårdcentral Norrmalm"] == CareProvider.Operator.REGION
+        assert operators["Vårdcentral Ekbacken"] == CareProvider.Operator.PRIVATE
+        private = CareProvider.objects.filter(operator=CareProvider.Operator.PRIVATE)
+        assert private.count() == 2
+        assert all(p.contract_reference for p in private)
+
+    def test_it_creates_one_user_for_every_role(self, loaded: str) -> None:
+        grants = RoleGrant.objects.filter(revoked_at__isnull=True)
+        assert set(grants.values_list("role", flat=True)) == set(Role.values)
+
+    def test_it_prints_log_ins_that_work(self, loaded: str) -> None:
+        password = printed_password(loaded)
+        usernames = printed_usernames(loaded)
+        assert len(usernames) >= len(Role.values)
+
+        for username in usernames:
+            client = Client(REMOTE_ADDR="10.9.8.7")
+            response = client.post("/login/", {"username": username, "password": password})
+            assert response.status_code == 302, f"{username} cannot log in"
+            assert client.get("/").status_code == 200
+
+    def test_it_lets_the_board_series_continue_after_the_seed_case(self, loaded: str) -> None:
+        with transaction.atomic():
+            number = number_allocate(series_key="rs-led", year=2026)
+
+        assert number == "RS-LED26-0848"
+
+    def test_it_records_everything_in_the_audit_trail_as_demo(self, loaded: str) -> None:
+        events = AuditEvent.objects.all()
+        assert events.filter(action="unit.create").count() == Unit.objects.count()
+        assert events.filter(action="number_series.continue_from", reason__contains="0847").exists()
+        assert set(events.values_list("source", flat=True)) == {"demo"}
+        assert events.values("request_id").distinct().count() == 1
+
+    def test_it_refuses_to_load_twice(self, loaded: str) -> None:
+        before = counts()
+
+        with pytest.raises(CommandError, match="already holds a region"):
+            demo()
+
+        assert counts() == before
+
+    def test_it_does_nothing_if_not_empty_when_asked_to(self, loaded: str) -> None:
+        before = counts()
+
+        output = demo("--if-empty")
+
+        assert "demo not loaded" in output
+        assert printed_password(output) == printed_password(loaded)
+        assert counts() == before
+
+
+def test_it_refuses_with_debug_off(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--allow-production"):
+        demo()
+
+    assert counts() == (0, 0, 0)
+
+
+def test_it_loads_with_debug_off_when_allowed(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+
+    output = demo("--allow-production")
+
+    assert "Demo region loaded" in output
+    assert Unit.objects.filter(parent__isnull=True).exists()
