@@ -30,6 +30,15 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252")  # older Swedish Excel "CSV (semikolonavgränsad)"
 
 
+#: medtek's exports put ' before a cell a spreadsheet would take for a formula (see
+#: ``medtek.core.exports``); reading takes it off again, so an export imports back as it was.
+_GUARDED = ("'=", "'+", "'-", "'@")
+
+
+def _unguard(cell: str) -> str:
+    return cell[1:] if cell.startswith(_GUARDED) else cell
+
+
 def _delimiter(first_line: str) -> str:
     return ";" if first_line.count(";") >= first_line.count(",") else ","
 
@@ -42,7 +51,7 @@ def read_csv(data: bytes) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:
         headers = [h.strip() for h in next(reader)]
-        rows = [(reader.line_num, [c.strip() for c in row]) for row in reader]
+        rows = [(reader.line_num, [_unguard(c.strip()) for c in row]) for row in reader]
     except csv.Error as exc:
         raise FileError(f"The CSV file cannot be read: {exc}") from exc
     return Table(headers=headers, rows=rows, file_format="csv")
@@ -77,7 +86,7 @@ def read_xlsx(data: bytes) -> Table:
         headers.pop()
     rows = []
     for number, row in enumerate(it, start=2):
-        rows.append((number, [_cell_text(c) for c in row[: len(headers)]]))
+        rows.append((number, [_unguard(_cell_text(c)) for c in row[: len(headers)]]))
     wb.close()
     return Table(headers=headers, rows=rows, file_format="xlsx")
 
