@@ -13,7 +13,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def _django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
-            field: [str(m) for e in errs for m in e.messages]
+            ("non_field_errors" if field == "__all__" else field): [
+                str(m) for e in errs for m in e.messages
+            ]
             for field, errs in exc.error_dict.items()
         }
     return {"non_field_errors": [str(m) for m in exc.messages]}

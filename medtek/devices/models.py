@@ -367,7 +367,8 @@ class Inspection(models.Model):
         null=True,
         related_name="+",
     )
-    visual_ok = models.BooleanField(_("visual inspection OK"), null=True)
+    # None: not part of this inspection (e.g. a calibration) or not recorded.
+    visual_ok = models.BooleanField(_("visual inspection OK"), null=True, blank=True)
     protective_earth_ohm = models.DecimalField(
         _("protective earth resistance (Ω)"),
         max_digits=7,
@@ -392,7 +393,7 @@ class Inspection(models.Model):
         null=True,
         blank=True,
     )
-    functional_ok = models.BooleanField(_("functional test OK"), null=True)
+    functional_ok = models.BooleanField(_("functional test OK"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=4, choices=Result.choices)
     measurements = models.JSONField(_("other measured values"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -115,6 +115,15 @@ class InspectionViewSet(
     def get_queryset(self) -> QuerySet[Inspection]:
         return access.inspections_visible_to(self.request.user).select_related("device")
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        serializer = super().get_serializer(*args, **kwargs)
+        if "plan" in getattr(serializer, "fields", {}):
+            # An invisible plan answers exactly like a missing one: ids cannot be probed.
+            serializer.fields["plan"].queryset = access.inspection_plans_visible_to(
+                self.request.user
+            ).select_related("device__unit")
+        return serializer
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -122,8 +131,6 @@ class InspectionViewSet(
         plan = data.pop("plan", None)
         if plan is None:
             raise ValidationError({"plan": ["Say which inspection plan was carried out."]})
-        if not access.inspection_plans_visible_to(request.user).filter(pk=plan.pk).exists():
-            raise ValidationError({"plan": ["No such inspection plan."]})
         if not access.may_change_register(request.user, plan.device.unit):
             raise PermissionDenied
         performed_on = data.pop("performed_on")
