@@ -136,12 +136,21 @@ def may_manage_organisation(user: Any, unit: Unit | None = None) -> bool:
     return has_role(user, ORGANISATION_WRITERS, unit)
 
 
+def holds_role_on_region(user: Any) -> bool:
+    """Any role on the root: the whole tree is in view (auditors, administrators, MFT, …)."""
+    if not grants_of(user).pairs:
+        return False
+    root = region_root()
+    return root is not None and has_role(user, frozenset(Role.values), root)
+
+
 # Care providers ------------------------------------------------------------------------------
 
 
 def care_providers_visible_to(user: Any) -> QuerySet[CareProvider]:
     """Care providers that run at least one unit the user sees."""
-    if grants_of(user).superuser:
+    if grants_of(user).superuser or holds_role_on_region(user):
+        # Includes providers with no unit yet (just created): the region's to see.
         return CareProvider.objects.all()
     visible_units = units_visible_to(user).filter(care_provider=OuterRef("pk"))
     return CareProvider.objects.filter(Exists(visible_units))
@@ -162,15 +171,23 @@ def care_provider_for_user(user: Any, pk: Any, *, write: bool = False) -> CarePr
 
 
 def people_visible_to(user: Any) -> QuerySet[User]:
-    """The user, and everyone with an active grant on a unit the user sees."""
-    if grants_of(user).superuser:
+    """The user, and everyone with an active grant on a unit the user sees.
+
+    People without any active grant (just added, or every role revoked) belong to no unit: those
+    with a role on the region see them, and so do administrators, who give them their roles.
+    """
+    if grants_of(user).superuser or holds_role_on_region(user):
         return User.objects.all()
     if not getattr(user, "is_authenticated", False):
         return User.objects.none()
     grants_here = RoleGrant.objects.filter(
         Q(user=OuterRef("pk")), path_q(user, "unit__path"), revoked_at__isnull=True
     )
-    return User.objects.filter(Q(pk=user.pk) | Q(Exists(grants_here)))
+    visible = Q(pk=user.pk) | Q(Exists(grants_here))
+    if may_manage_organisation(user):
+        any_grant = RoleGrant.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
+        visible |= Q(~Exists(any_grant))
+    return User.objects.filter(visible)
 
 
 def person_for_user(user: Any, pk: Any, *, write: bool = False) -> User:
@@ -199,6 +216,7 @@ __all__ = [
     "care_providers_visible_to",
     "grants_of",
     "has_role",
+    "holds_role_on_region",
     "path_q",
     "people_visible_to",
     "person_for_user",

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .access import units_visible_to
+from .access import role_grants_visible_to, units_visible_to
 from .models import CareProvider, Unit, User
 from .roles import Role
 
@@ -28,7 +28,11 @@ class UnitFilter(django_filters.FilterSet):
     within = django_filters.ModelChoiceFilter(
         queryset=_visible_units, method="filter_within", label=_("Within unit")
     )
-    active = django_filters.BooleanFilter(label=_("Active"))
+    active = django_filters.ChoiceFilter(
+        method="filter_active",
+        label=_("Active"),
+        choices=[("true", _("Active only")), ("false", _("Inactive only"))],
+    )
 
     class Meta:
         model = Unit
@@ -38,6 +42,9 @@ class UnitFilter(django_filters.FilterSet):
         return qs.filter(
             Q(name__icontains=value) | Q(short_name__icontains=value) | Q(hsa_id__icontains=value)
         )
+
+    def filter_active(self, qs: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
+        return qs.filter(active=value == "true") if value else qs
 
     def filter_within(self, qs: QuerySet[Unit], name: str, value: Unit | None) -> QuerySet[Unit]:
         return qs.filter(path__startswith=value.path) if value else qs
@@ -78,7 +85,10 @@ class PersonFilter(django_filters.FilterSet):
         )
 
     def filter_role(self, qs: QuerySet[User], name: str, value: str) -> QuerySet[User]:
-        return qs.filter(grants__role=value, grants__revoked_at__isnull=True).distinct()
+        # Only roles on units the caller sees: a role held elsewhere is not theirs to learn of.
+        user = self.request.user if self.request is not None else None
+        grants = role_grants_visible_to(user).filter(role=value, revoked_at__isnull=True)
+        return qs.filter(pk__in=grants.values("user"))
 
     def filter_unit(self, qs: QuerySet[User], name: str, value: Unit | None) -> QuerySet[User]:
         if not value:

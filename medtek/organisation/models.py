@@ -14,12 +14,24 @@ from stdnum.se import orgnr
 
 from .roles import Role
 
+_HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
+
+
+def validate_hsa_id(value: str) -> None:
+    """HSA id: ``SE`` + the issuer's 10-digit organisation number + ``-`` + a local part."""
+    if not _HSA_ID.match(value):
+        raise ValidationError(
+            _("%(value)s is not an HSA id (e.g. SE2321000032-abc1)."),
+            params={"value": value},
+            code="invalid_hsa_id",
+        )
+
 
 class User(AbstractUser):
     """A person who logs in to medtek (region employee, private care provider staff, auditor)."""
 
     title = models.CharField(_("title"), max_length=200, blank=True)
-    hsa_id = models.CharField(_("HSA id"), max_length=64, blank=True)
+    hsa_id = models.CharField(_("HSA id"), max_length=64, blank=True, validators=[validate_hsa_id])
     phone = models.CharField(_("phone"), max_length=50, blank=True)
 
     class Meta:
@@ -41,19 +53,6 @@ def validate_org_number(value: str) -> None:
             params={"value": value},
             code="invalid_org_number",
         ) from None
-
-
-_HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
-
-
-def validate_hsa_id(value: str) -> None:
-    """HSA id: ``SE`` + the issuer's 10-digit organisation number + ``-`` + a local part."""
-    if not _HSA_ID.match(value):
-        raise ValidationError(
-            _("%(value)s is not an HSA id (e.g. SE2321000032-abc1)."),
-            params={"value": value},
-            code="invalid_hsa_id",
-        )
 
 
 class CareProvider(models.Model):

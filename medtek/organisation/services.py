@@ -165,13 +165,21 @@ def person_create(
     last_name: str,
     email: str = "",
     title: str = "",
+    hsa_id: str = "",
+    phone: str = "",
     password: str | None = None,
 ) -> User:
     """Create a person; without a password they cannot log in until one is set."""
     if actor is not None and not _admin_anywhere(actor):
         raise PermissionDenied("Only an administrator may add people.")
     person = User(
-        username=username, first_name=first_name, last_name=last_name, email=email, title=title
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        title=title,
+        hsa_id=hsa_id,
+        phone=phone,
     )
     if password:
         person.set_password(password)

@@ -312,6 +312,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 last_name=data["last_name"],
                 email=data["email"],
                 title=data["title"],
+                hsa_id=data["hsa_id"],
+                phone=data["phone"],
             )
         except ValidationError as exc:
             _service_errors(form, exc)

@@ -136,6 +136,8 @@ class PersonViewSet(_ScopedViewSet):
             last_name=data.get("last_name", ""),
             email=data.get("email", ""),
             title=data.get("title", ""),
+            hsa_id=data.get("hsa_id", ""),
+            phone=data.get("phone", ""),
         )
         return Response(PersonSerializer(person).data, status=201)
 
