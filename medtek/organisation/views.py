@@ -6,13 +6,13 @@ Each view reads top to bottom: access check (through ``access``) → form → se
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from medtek.core.formviews import add_service_errors, form_page
 from medtek.core.listing import list_page
 
 from . import access, services
@@ -33,19 +33,6 @@ def unit_url(pk: int) -> str:
 
 def person_url(pk: int) -> str:
     return reverse("organisation:person_detail", args=[pk])
-
-
-def _form_page(request: HttpRequest, form: BaseForm, title: str, cancel_url: str) -> HttpResponse:
-    return render(request, "form.html", {"form": form, "title": title, "cancel_url": cancel_url})
-
-
-def _service_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Show a service's validation errors on the form, field by field where possible."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # Units ---------------------------------------------------------------------------------------
@@ -139,11 +126,11 @@ def unit_create(request: HttpRequest) -> HttpResponse:
                 short_name=data["short_name"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Unit %(name)s created.") % {"name": unit.name})
             return redirect("organisation:unit_detail", pk=unit.pk)
-    return _form_page(request, form, _("New unit"), reverse("organisation:unit_list"))
+    return form_page(request, form, _("New unit"), reverse("organisation:unit_list"))
 
 
 @login_required
@@ -161,11 +148,11 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.unit_update(actor=request.user, unit=unit, **changes)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("organisation:unit_detail", pk=unit.pk)
-    return _form_page(request, form, _("Edit %(name)s") % {"name": unit.name}, unit_url(unit.pk))
+    return form_page(request, form, _("Edit %(name)s") % {"name": unit.name}, unit_url(unit.pk))
 
 
 # Care providers ------------------------------------------------------------------------------
@@ -225,11 +212,11 @@ def care_provider_create(request: HttpRequest) -> HttpResponse:
                 contract_reference=data["contract_reference"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Care provider %(name)s created.") % {"name": provider})
             return redirect("organisation:care_provider_detail", pk=provider.pk)
-    return _form_page(
+    return form_page(
         request, form, _("New care provider"), reverse("organisation:care_provider_list")
     )
 
@@ -243,11 +230,11 @@ def care_provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.care_provider_update(actor=request.user, provider=provider, **changes)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("organisation:care_provider_detail", pk=provider.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Edit %(name)s") % {"name": provider.name},
@@ -316,7 +303,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -324,7 +311,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 % {"name": person},
             )
             return redirect("organisation:person_detail", pk=person.pk)
-    return _form_page(request, form, _("New person"), reverse("organisation:person_list"))
+    return form_page(request, form, _("New person"), reverse("organisation:person_list"))
 
 
 @login_required
@@ -336,11 +323,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.person_update(actor=request.user, person=person, **changes)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("organisation:person_detail", pk=person.pk)
-    return _form_page(request, form, _("Edit %(name)s") % {"name": person}, person_url(person.pk))
+    return form_page(request, form, _("Edit %(name)s") % {"name": person}, person_url(person.pk))
 
 
 @login_required
@@ -359,11 +346,11 @@ def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Role granted."))
             return redirect("organisation:person_detail", pk=person.pk)
-    return _form_page(
+    return form_page(
         request, form, _("Give %(name)s a role") % {"name": person}, person_url(person.pk)
     )
 
@@ -384,10 +371,10 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Role revoked."))
             return redirect("organisation:person_detail", pk=grant.user_id)
-    return _form_page(
+    return form_page(
         request, form, _("Revoke: %(grant)s") % {"grant": grant}, person_url(grant.user_id)
     )

@@ -117,9 +117,10 @@ class InspectionViewSet(
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         serializer = super().get_serializer(*args, **kwargs)
-        if "plan" in getattr(serializer, "fields", {}):
+        fields = getattr(serializer, "fields", {})
+        if "plan" in fields:
             # An invisible plan answers exactly like a missing one: ids cannot be probed.
-            serializer.fields["plan"].queryset = access.inspection_plans_visible_to(
+            fields["plan"].queryset = access.inspection_plans_visible_to(
                 self.request.user
             ).select_related("device__unit")
         return serializer
