@@ -10,12 +10,15 @@ Rules the users rely on:
 - every created or changed record gets its AuditEvent, tagged with the session's batch id.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import JSONField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +29,10 @@ from .models import ImportRow, ImportSession
 from .parsing import FileError, read_table
 
 CHUNK = 1000
+#: Upload rows built and written at a time (a large file is never held as row objects at once).
+UPLOAD_BATCH = 2000
+#: The column the failed-rows file adds; ignored when that file comes back fixed.
+ERRORS_COLUMN = "errors"
 Progress = Callable[[ImportSession], None]
 
 
@@ -53,6 +60,8 @@ def check_mapping(
     for header in headers:
         if not header:
             errors.append(_("A column has no name in the first row."))
+        elif header == ERRORS_COLUMN and header not in mapping:
+            continue
         elif header not in mapping or mapping[header] not in known:
             errors.append(
                 _("Unknown column “%(col)s”: map it to a field or remove it from the file.")
@@ -112,7 +121,8 @@ def session_create(
     session.mapping = auto_map(table.headers, importer_cls.columns)
     session.file_errors = check_mapping(table.headers, session.mapping, importer_cls.columns)
     session.save()
-    rows = []
+    rows: list[ImportRow] = []
+    stored = 0
     for number, cells in table.rows:
         if not any(cells):
             session.blank_rows += 1
@@ -128,8 +138,14 @@ def session_create(
                 }
             )
         rows.append(ImportRow(session=session, number=number, values=values, errors=errors))
-    ImportRow.objects.bulk_create(rows, batch_size=2000)
-    session.total_rows = len(rows) + session.blank_rows
+        if len(rows) == UPLOAD_BATCH:
+            _insert_rows(rows)
+            stored += len(rows)
+            rows = []
+    _insert_rows(rows)
+    stored += len(rows)
+    del table, rows
+    session.total_rows = stored + session.blank_rows
     session.save(update_fields=["total_rows", "blank_rows"])
     audit.record(
         actor=actor,
@@ -138,7 +154,7 @@ def session_create(
         after={
             "filename": filename,
             "kind": kind,
-            "rows": len(rows),
+            "rows": stored,
             "blank_rows": session.blank_rows,
             "update_existing": update_existing,
             "file_errors": session.file_errors,
@@ -152,7 +168,7 @@ def session_set_mapping(
     *, actor: Any, session: ImportSession, mapping: dict[str, str]
 ) -> ImportSession:
     """Map columns by hand; re-validation starts from scratch."""
-    session = ImportSession.objects.select_for_update().get(pk=session.pk)
+    session = _sessions().select_for_update().get(pk=session.pk)
     _require_open(session, actor)
     columns = registry.get(session.kind).columns
     session.mapping = {h: f for h, f in mapping.items() if h in session.headers and f}
@@ -166,6 +182,112 @@ def session_set_mapping(
         after={"mapping": session.mapping, "file_errors": session.file_errors},
     )
     return session
+
+
+def _insert_rows(rows: list[ImportRow]) -> None:
+    """Insert new upload rows: on PostgreSQL with ``COPY`` (a fifth of the time ``INSERT`` takes
+    for a large file, most of it spent quoting the rows' values into arrays), elsewhere with
+    ``bulk_create``. Nothing reads the new rows' ids back."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ImportRow.objects.bulk_create(rows)
+        return
+    fields = [f for f in ImportRow._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(
+        qn(ImportRow._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    )
+    # JSON as text; the other values as they are (no field of ImportRow fills itself on save).
+    plan = [(f.attname, _copy_dumper(f)) for f in fields]
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([dump(getattr(row, attname)) for attname, dump in plan])
+
+
+def _copy_dumper(field: Any) -> Callable[[Any], Any]:
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+    return lambda value: value
+
+
+def _sessions() -> QuerySet[ImportSession]:
+    """Sessions without their stored file: saving such a session (after every chunk, for the
+    progress bar) writes its other fields only, not the whole file again."""
+    return ImportSession.objects.defer("source")
+
+
+def _chunks(
+    rows: QuerySet[ImportRow], size: int, limit: int | None = None
+) -> Iterator[list[ImportRow]]:
+    """``rows`` (a query ordered by number) in chunks of ``size``, at most ``limit`` rows in all.
+
+    Each chunk starts after the last number of the one before, so a chunk is one index range
+    however many rows the session has (not a sort of all rows still waiting). Rows change status
+    as they are handled, so the query is run anew for every chunk.
+    """
+    last, done = 0, 0
+    while limit is None or done < limit:
+        want = size if limit is None else min(size, limit - done)
+        chunk = list(rows.filter(number__gt=last)[:want])
+        if not chunk:
+            return
+        last = chunk[-1].number
+        done += len(chunk)
+        yield chunk
+
+
+def _save_rows(rows: Sequence[ImportRow], fields: Sequence[str]) -> None:
+    """Save ``fields`` of ``rows`` (each row its own values) in one statement on PostgreSQL
+    (``UPDATE … FROM unnest(…)``), and as one statement per row, sent together, elsewhere.
+
+    ``bulk_update`` builds a CASE expression per field over every row, which cost more than
+    validating the rows; one UPDATE per row costs PostgreSQL five times what one UPDATE of all
+    rows costs.
+    """
+    if not rows:
+        return
+    by_name = {f.name: f for f in ImportRow._meta.concrete_fields}
+    model_fields = [by_name[f] for f in fields]
+    qn = connection.ops.quote_name
+    table, pk = qn(ImportRow._meta.db_table), qn(ImportRow._meta.pk.column)  # type: ignore[union-attr]
+    if connection.vendor == "postgresql":
+
+        def text(field: Any, value: Any) -> str | None:
+            if value is None:
+                return None
+            if isinstance(field, JSONField):
+                return json.dumps(value, cls=field.encoder)
+            return str(value)
+
+        columns = [f"unnest(%s::bigint[]) AS {pk}"] + [
+            f"unnest(%s::text[])::{f.db_type(connection)} AS c{i}"
+            for i, f in enumerate(model_fields)
+        ]
+        assignments = ", ".join(f"{qn(f.column)} = v.c{i}" for i, f in enumerate(model_fields))
+        sql = (
+            f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 (names from the model)
+            f"FROM (SELECT {', '.join(columns)}) AS v WHERE t.{pk} = v.{pk}"
+        )
+        params: list[list[Any]] = [[r.pk for r in rows]] + [
+            [text(f, getattr(r, f.attname)) for r in rows] for f in model_fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
+        table, ", ".join(f"{qn(f.column)} = %s" for f in model_fields), pk
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [f.get_db_prep_save(getattr(r, f.attname), connection) for f in model_fields]
+                + [r.pk]
+                for r in rows
+            ],
+        )
 
 
 def _reset_validation(session: ImportSession) -> None:
@@ -195,11 +317,28 @@ def _duplicate_keys(session: ImportSession, key_field: str) -> dict[str, list[in
     if not headers:
         return {}
     seen: dict[str, list[int]] = defaultdict(list)
-    for number, values in session.rows.values_list("number", "values").iterator(chunk_size=5000):
-        key = str(values.get(headers[0], "")).strip().casefold()
+    for number, raw in _column(session, headers[0]):
+        key = raw.strip().casefold()
         if key:
             seen[key].append(number)
     return {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def _column(session: ImportSession, header: str) -> Iterator[tuple[int, str]]:
+    """(number, value) of one column on every row of the session ("" where the row has none).
+
+    The database reads the value out of each row's stored values, so the rows' values need not
+    be decoded here; a header that is a whole number would be read as an array index, so such a
+    column is read from the decoded values instead."""
+    try:
+        int(header)
+    except ValueError:
+        rows = session.rows.annotate(value=KeyTextTransform(header, "values"))
+        for number, value in rows.values_list("number", "value").iterator(chunk_size=5000):
+            yield number, value or ""
+    else:
+        for number, values in session.rows.values_list("number", "values").iterator(5000):
+            yield number, str(values.get(header, ""))
 
 
 def _apply_results(
@@ -252,26 +391,23 @@ def session_validate(
     Validation writes no business data, only each row's errors, so every chunk is its own
     transaction and a page can poll for progress.
     """
-    session = ImportSession.objects.get(pk=session.pk)
+    session = _sessions().get(pk=session.pk)
     _require_open(session, actor)
     if session.file_errors:
         raise ValidationError(session.file_errors)
     importer = _importer(session, actor)
     duplicates = _duplicate_keys(session, importer.key_field)
-    done = 0
-    while max_rows is None or done < max_rows:
-        size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
-        chunk = list(session.rows.filter(status=ImportRow.Status.PENDING).order_by("number")[:size])
-        if not chunk:
-            break
+    pending = session.rows.filter(status=ImportRow.Status.PENDING).order_by("number")
+    counts = _counts(session)
+    for chunk in _chunks(pending, CHUNK, max_rows):
         results = importer.validate([_field_values(session, r) for r in chunk])
         _apply_results(session, importer, chunk, results, duplicates)
+        _move(counts, ImportRow.Status.PENDING, chunk)
         with transaction.atomic():
-            ImportRow.objects.bulk_update(chunk, ["errors", "status"], batch_size=1000)
+            _save_rows(chunk, ["errors", "status"])
             session.status = ImportSession.Status.VALIDATING
-            _count(session)
+            _count(session, counts)
             session.save()
-        done += len(chunk)
         if progress:
             progress(session)
     if not session.rows.filter(status=ImportRow.Status.PENDING).exists():
@@ -288,10 +424,12 @@ def session_validate(
     return session
 
 
-def _count(session: ImportSession) -> None:
-    counts = defaultdict(int)
-    for status, n in _status_counts(session):
-        counts[status] = n
+def _count(session: ImportSession, counts: dict[str, int] | None = None) -> None:
+    """Set the session's counters from its rows' statuses: counted now, or ``counts`` as a
+    chunk loop keeps them (counted once, then moved along with each chunk's rows, so that a
+    large file is not counted again after every chunk)."""
+    if counts is None:
+        counts = _counts(session)
     S = ImportRow.Status
     session.valid_rows = (
         counts[S.VALID] + counts[S.CREATED] + counts[S.UPDATED] + counts[S.UNCHANGED]
@@ -310,6 +448,20 @@ def _status_counts(session: ImportSession) -> Iterator[tuple[str, int]]:
     yield from session.rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
 
 
+def _counts(session: ImportSession) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for status, n in _status_counts(session):
+        counts[status] = n
+    return counts
+
+
+def _move(counts: dict[str, int], old: str, rows: Sequence[ImportRow]) -> None:
+    """Account for ``rows`` having gone from status ``old`` to their present status."""
+    counts[old] -= len(rows)
+    for row in rows:
+        counts[row.status] += 1
+
+
 def session_commit(
     *,
     actor: Any,
@@ -320,7 +472,7 @@ def session_commit(
 ) -> ImportSession:
     """Write the validated rows. Rows are re-validated inside the commit's transaction, since
     the register may have changed since the preview."""
-    session = ImportSession.objects.get(pk=session.pk)
+    session = _sessions().get(pk=session.pk)
     if session.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if session.status == ImportSession.Status.COMMITTED:
@@ -350,9 +502,8 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
             % {"n": session.error_rows}
         )
     with transaction.atomic():
-        rows = list(session.rows.filter(status=ImportRow.Status.VALID).order_by("number"))
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
+        valid = session.rows.filter(status=ImportRow.Status.VALID).order_by("number")
+        for chunk in _chunks(valid, CHUNK):
             results = importer.validate([_field_values(session, r) for r in chunk])
             if any(r.errors for r in results):
                 raise ValidationError(
@@ -378,26 +529,29 @@ def _commit_valid_only(
             status=ImportSession.Status.COMMITTING, mode=ImportSession.Mode.VALID_ONLY
         )
         session.status, session.mode = ImportSession.Status.COMMITTING, "valid_only"
-    done = 0
+    done = last = 0
+    counts = _counts(session)
     while max_rows is None or done < max_rows:
         with transaction.atomic():
             size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
             chunk = list(
                 session.rows.select_for_update()
-                .filter(status=ImportRow.Status.VALID)
+                .filter(status=ImportRow.Status.VALID, number__gt=last)
                 .order_by("number")[:size]
             )
             if not chunk:
                 break
+            last = chunk[-1].number
             results = importer.validate([_field_values(session, r) for r in chunk])
             good = [(row, res) for row, res in zip(chunk, results, strict=True) if not res.errors]
             stale = [(row, res) for row, res in zip(chunk, results, strict=True) if res.errors]
             if stale:
                 _apply_results(session, importer, [r for r, _ in stale], [s for _, s in stale], {})
-                ImportRow.objects.bulk_update([r for r, _ in stale], ["errors", "status"])
+                _save_rows([r for r, _ in stale], ["errors", "status"])
             if good:
                 _commit_chunk(session, importer, [r for r, _ in good], [s for _, s in good])
-            _count(session)
+            _move(counts, ImportRow.Status.VALID, chunk)
+            _count(session, counts)
             session.save()
             done += len(chunk)
         if progress:
@@ -421,7 +575,7 @@ def _commit_chunk(
     )
     for row, (outcome, pk) in zip(chunk, outcomes, strict=True):
         row.status, row.object_id = outcome, str(pk)
-    ImportRow.objects.bulk_update(chunk, ["status", "object_id"], batch_size=1000)
+    _save_rows(chunk, ["status", "object_id"])
 
 
 def _finish(actor: Any, session: ImportSession) -> ImportSession:
@@ -447,13 +601,14 @@ def _finish(actor: Any, session: ImportSession) -> ImportSession:
 def failed_rows(session: ImportSession) -> tuple[list[str], Iterator[list[str]]]:
     """The rows with errors, in the file's own columns plus an ``errors`` column, to fix and
     upload again."""
-    header = [*session.headers, "errors"]
+    columns = [h for h in session.headers if h != ERRORS_COLUMN]
+    header = [*columns, ERRORS_COLUMN]
 
     def rows() -> Iterator[list[str]]:
         for row in session.rows.filter(status=ImportRow.Status.INVALID).order_by("number"):
             messages = "; ".join(
                 (f"{e['column']}: " if e.get("column") else "") + e["message"] for e in row.errors
             )
-            yield [*(row.values.get(h, "") for h in session.headers), messages]
+            yield [*(row.values.get(h, "") for h in columns), messages]
 
     return header, rows()

@@ -49,6 +49,7 @@ def test_it_loads_the_demo_region_then_adds_devices_with_one_audit_event(tmp_pat
 
     synthesize("--scale", "10")  # numbering goes on
 
+    synthetic = Device.objects.filter(inventory_number__startswith="SYN-")
     assert synthetic.count() == 610
     assert synthetic.order_by("-inventory_number").first().inventory_number == "SYN-0000610"
 

@@ -18,7 +18,23 @@ ALL = ImportSession.Mode.ALL_OR_NOTHING
 VALID_ONLY = ImportSession.Mode.VALID_ONLY
 
 _cells = st.one_of(
-    st.sampled_from(["", " ", "2024-03-01", "2024-02-30", "1.3.2024", "03/01/2024", "x" * 250]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "2024-03-01",
+            " 2024-03-01 ",
+            "2024-02-30",
+            "2024-13-01",
+            "0000-01-01",
+            "2024-3-1",
+            "20240301",
+            "\u0662\u0660\u0662\u0664-\u0660\u0663-\u0660\u0661",
+            "1.3.2024",
+            "03/01/2024",
+            "x" * 250,
+        ]
+    ),
     st.text(max_size=30),
 )
 
@@ -119,3 +135,23 @@ def test_rows_with_their_own_errors_keep_them_each(mt: Any) -> None:
         r.number: r.errors[0]["value"] for r in session.rows.filter(status=ImportRow.Status.INVALID)
     }
     assert values == {n + 1: f"2024-13-{n:02d}" for n in range(1, 6)}
+
+
+@pytest.mark.usefixtures("english", "catalogue")
+@pytest.mark.parametrize("key_header", ["inventarienr", "2024"])
+def test_duplicates_in_the_file_are_found_whatever_the_key_column_is_called(
+    mt: Any, key_header: str
+) -> None:
+    rows = [device_row("MT-1"), device_row("mt-1 "), device_row("MT-2")]
+    data = make_csv([[r[h] for h in HEADER] for r in rows], header=[key_header, *HEADER[1:]])
+    session = upload(mt, data)
+    if session.mapping.get(key_header) != "inventory_number":
+        session = services.session_set_mapping(
+            actor=mt, session=session, mapping={**session.mapping, key_header: "inventory_number"}
+        )
+
+    session = services.session_validate(actor=mt, session=session)
+
+    errors = {r.number: r.errors for r in session.rows.filter(status=ImportRow.Status.INVALID)}
+    assert set(errors) == {2, 3}
+    assert errors[2][-1]["message"] == "“MT-1” also stands on row(s) 3 of this file."
