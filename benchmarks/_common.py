@@ -47,9 +47,26 @@ def percentile(values: Sequence[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
+def cpu_calibration_ms() -> float:
+    """Milliseconds for a fixed pure-Python workload (best of 5): compare it between runs, as
+    a shared or throttled machine can be slower than its load average tells."""
+    import time
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def machine_note() -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs, load average {load}"
+    return (
+        f"{os.cpu_count()} CPUs, load average {load}, CPU calibration {cpu_calibration_ms():.1f} ms"
+    )
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
