@@ -14,6 +14,7 @@ as the trail is append-only.
 """
 
 import argparse
+import contextlib
 import cProfile
 import json
 import subprocess
@@ -83,9 +84,22 @@ def run_child(args: argparse.Namespace) -> None:
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
+    sql_times: dict[str, list[float]] = {}
+
+    def time_sql(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = " ".join(sql.split())[:90]
+            sql_times.setdefault(kind, []).append(time.perf_counter() - started)
+
     times = {}
     t0 = time.perf_counter()
-    with audit_context(source="cli"):
+    with contextlib.ExitStack() as stack:
+        if args.sql:
+            stack.enter_context(connection.execute_wrapper(time_sql))
+        stack.enter_context(audit_context(source="cli"))
         session = services.session_create(
             actor=actor, kind="devices", filename=Path(args.child_file).name, data=data
         )
@@ -115,6 +129,9 @@ def run_child(args: argparse.Namespace) -> None:
                 "rss_before_mb": rss_before,
                 "rss_peak_mb": maxrss_mb(),
                 "tracemalloc_peak_mb": traced,
+                "sql": sorted(
+                    ((sum(t), len(t), kind) for kind, t in sql_times.items()), reverse=True
+                )[:12],
             }
         )
     )
@@ -127,6 +144,8 @@ def spawn(mode: str, path: Path, args: argparse.Namespace) -> dict[str, Any]:
         cmd.append("--profile")
     if args.tracemalloc:
         cmd.append("--tracemalloc")
+    if args.sql:
+        cmd.append("--sql")
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode:
         sys.stderr.write(done.stderr)
@@ -170,6 +189,9 @@ def main() -> None:
         "--tracemalloc",
         action="store_true",
         help="Also report Python's traced peak allocation (slows the import down).",
+    )
+    parser.add_argument(
+        "--sql", action="store_true", help="Report the statements that took the most time."
     )
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--child-file", help=argparse.SUPPRESS)
@@ -259,6 +281,11 @@ def main() -> None:
     )
     if args.profile:
         print(f"Profiles: {args.profile_dir}/import-<mode>.prof")
+    for r in results:
+        if r["sql"]:
+            print(f"\nStatements that took most time ({r['mode']}): seconds, count, statement")
+            for seconds, count, kind in r["sql"]:
+                print(f"  {seconds:7.2f} {count:6d}  {kind}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -21,7 +23,7 @@ from medtek.imports.registry import Column, Importer, RowResult, register
 from . import access, services
 from .filters import DeviceFilter
 from .forms import DeviceForm
-from .models import Device, DeviceModel, DeviceStatus
+from .models import Device, DeviceModel, DeviceStatus, device_rule_errors
 from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
 
 _FORM_FIELDS = [
@@ -138,11 +140,12 @@ class DeviceImporter(Importer):
             by_name.setdefault(u["name"].casefold(), []).append(u)
         self._unit_by_name = by_name
         self._models: dict[tuple[str, str, str], DeviceModel] = {}
+        self._model_by_pk: dict[int, DeviceModel] = {}
         for m in access.device_models_visible_to(actor):
             self._models[
                 (m.manufacturer.casefold(), m.trade_name.casefold(), m.model_version.casefold())
             ] = m
-        self._unit_objects: dict[int, Any] = {}
+            self._model_by_pk[m.pk] = m
 
     def may_import(self) -> bool:
         return bool(self._units)
@@ -157,11 +160,18 @@ class DeviceImporter(Importer):
     def _existing(self, keys: set[str]) -> dict[str, Device]:
         if not keys:
             return {}
-        found = (
-            Device.objects.annotate(inv=Upper("inventory_number"))
-            .filter(inv__in=keys)
-            .select_related("unit", "model")
-        )
+        devices = Device.objects.select_related("unit", "model")
+        if connection.vendor == "postgresql":
+            # One array parameter instead of a thousand (whose SQL psycopg must build and
+            # PostgreSQL parse); answered from the unique index on UPPER(inventory_number).
+            found = devices.filter(
+                pk__in=RawSQL(
+                    "SELECT id FROM devices_device WHERE UPPER(inventory_number) = ANY(%s)",
+                    [list(keys)],
+                )
+            )
+        else:
+            found = devices.annotate(inv=Upper("inventory_number")).filter(inv__in=keys)
         return {d.inventory_number.upper(): d for d in found}
 
     def _validate_row(
@@ -203,28 +213,30 @@ class DeviceImporter(Importer):
             # An update leaves the fields the file has no column for as they are, so check the
             # row's rules against those current values (not against blanks).
             values.update({f: getattr(current, f) for f in _FORM_FIELDS if f not in row})
-        device = Device(
+        values.update(
             inventory_number=key,
-            model=model,
+            model_id=model.pk,
             unit_id=unit["pk"],
             status=status or (current.status if current else DeviceStatus.IN_USE),
-            **values,
         )
-        device.unit = self._unit_object(unit["pk"])
-        row_errors: dict[str, Any] = {}
-        for check in (device.clean, lambda: services.check_acceptance(device)):
-            try:
-                check()
-            except forms.ValidationError as exc:
-                row_errors.update(exc.message_dict)
-        for field, messages in row_errors.items():
-            for message in messages:
-                err((field, message))
+        for field, message in device_rule_errors(values, model).items():
+            err((field, str(message)))
+        refusal = services.acceptance_error(values["status"], values["acceptance_checked_on"])
+        if refusal:
+            err(("acceptance_checked_on", refusal))
         if current is None and status == DeviceStatus.SCRAPPED:
             err(("status", _("A new device cannot be registered as scrapped.")))
-        result.obj = device
-        result.existing_pk = current.pk if current else None
+        if result.errors:
+            return result
         result.fields = frozenset(row)
+        if current is None:
+            result.data = {
+                k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()
+            }
+        else:
+            result.existing_pk = current.pk
+            result.obj = Device(**values)
+            result.obj.model = model
         return result
 
     def _model(self, row: dict[str, str], err: Any) -> DeviceModel | None:
@@ -281,13 +293,6 @@ class DeviceImporter(Importer):
             return None
         return matches[0]
 
-    def _unit_object(self, pk: int) -> Any:
-        if pk not in self._unit_objects:
-            from medtek.organisation.models import Unit
-
-            self._unit_objects[pk] = Unit.objects.get(pk=pk)
-        return self._unit_objects[pk]
-
     def _status(self, row: dict[str, str], err: Any) -> str | None:
         raw = row.get("status", "").strip()
         if not raw:
@@ -308,15 +313,49 @@ class DeviceImporter(Importer):
     # Commit ------------------------------------------------------------------------------------
 
     def commit(self, results: Sequence[RowResult], *, reason: str) -> list[tuple[str, Any]]:
-        new = [r.obj for r in results if r.existing_pk is None]
-        services.devices_register_many(actor=self.actor, devices=new, reason=reason)
+        new = [r for r in results if r.existing_pk is None]
+        pks = iter(
+            services.devices_register_many(
+                actor=self.actor, records=[r.data for r in new if r.data], reason=reason
+            )
+        )
         outcomes: list[tuple[str, Any]] = []
         for r in results:
             if r.existing_pk is None:
-                outcomes.append(("created", r.obj.pk))
+                outcomes.append(("created", next(pks)))
             else:
                 outcomes.append((self._update(r, reason), r.existing_pk))
         return outcomes
+
+    def commit_prepared(
+        self, records: Sequence[dict[str, Any]], *, reason: str
+    ) -> list[tuple[list[tuple[str, str]], Any]]:
+        """Register the validated new devices. Checked again, as they may have changed since
+        validation: the inventory number is still free, the actor may still register devices
+        at the unit, the device model is still in the catalogue and its rules (e.g. MDR art.
+        27(9) for class III implantables) still hold for the row."""
+        taken = self._existing({r["inventory_number"].upper() for r in records})
+        writable = {u["pk"] for u in self._units}
+        checked: list[list[tuple[str, str]]] = []
+        for record in records:
+            errors: list[tuple[str, str]] = []
+            key = record["inventory_number"]
+            if key.upper() in taken:
+                errors.append(
+                    ("inventory_number", _("%(inv)s is already in the register.") % {"inv": key})
+                )
+            if record["unit_id"] not in writable:
+                errors.append(("unit", _("You may no longer register devices at this unit.")))
+            model = self._model_by_pk.get(record["model_id"])
+            if model is None:
+                errors.append(("trade_name", _("The device model is no longer in the catalogue.")))
+            else:
+                values = {k: _from_json(k, v) for k, v in record.items()}
+                errors.extend((f, str(m)) for f, m in device_rule_errors(values, model).items())
+            checked.append(errors)
+        good = [r for r, errors in zip(records, checked, strict=True) if not errors]
+        pks = iter(services.devices_register_many(actor=self.actor, records=good, reason=reason))
+        return [(errors, None if errors else next(pks)) for errors in checked]
 
     _UPDATABLE = ("model_id", "unit_id", *_FORM_FIELDS)
 
@@ -353,6 +392,17 @@ class DeviceImporter(Importer):
             )
         qs = filterset.qs.order_by("inventory_number")
         return EXPORT_HEADER, (device_export_row(d) for d in qs.iterator(chunk_size=2000))
+
+
+_DATE_FIELDS = frozenset(
+    f.attname for f in Device._meta.concrete_fields if isinstance(f, models.DateField)
+)
+
+
+def _from_json(name: str, value: Any) -> Any:
+    if name in _DATE_FIELDS and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    return value
 
 
 class _RequestLike:

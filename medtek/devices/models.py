@@ -1,6 +1,7 @@
 """The medical technology register (domain.md §6–7): device models, devices, inspections."""
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -246,23 +247,37 @@ class Device(models.Model):
         return self.inventory_number
 
     def clean(self) -> None:
-        errors: dict[str, Any] = {}
-        if self.delivered_on and self.purchased_on and self.delivered_on < self.purchased_on:
-            errors["delivered_on"] = _("Delivered before it was purchased.")
-        if self.expires_on and self.manufactured_on and self.expires_on < self.manufactured_on:
-            errors["expires_on"] = _("The expiry date is before the manufacture date.")
-        model = self.model if self.model_id else None
-        if model is not None and model.needs_udi_storage:
-            if not self.udi_carrier:
-                errors["udi_carrier"] = _(
-                    "Store the full UDI of a class III implantable device (MDR art. 27(9))."
-                )
-            if not (self.udi_serial or self.udi_lot):
-                errors["udi_serial"] = _(
-                    "A class III implantable device needs its UDI-PI (serial or lot)."
-                )
+        errors = device_rule_errors(vars(self), self.model if self.model_id else None)
         if errors:
             raise ValidationError(errors)
+
+
+def device_rule_errors(values: Mapping[str, Any], model: DeviceModel | None) -> dict[str, Any]:
+    """The register's rules for one device, on its field values (by attribute name, e.g.
+    ``model_id``) and its device model: ``Device.clean`` applies them to an instance, the import
+    to a row's values without building one.
+
+    Dates in order (delivered after purchase, expiry after manufacture), and for class III
+    implantable devices the full UDI and its UDI-PI, which health institutions store (MDR art.
+    27(9)).
+    """
+    errors: dict[str, Any] = {}  # field → message
+    delivered, purchased = values.get("delivered_on"), values.get("purchased_on")
+    if delivered and purchased and delivered < purchased:
+        errors["delivered_on"] = _("Delivered before it was purchased.")
+    expires, manufactured = values.get("expires_on"), values.get("manufactured_on")
+    if expires and manufactured and expires < manufactured:
+        errors["expires_on"] = _("The expiry date is before the manufacture date.")
+    if model is not None and model.needs_udi_storage:
+        if not values.get("udi_carrier"):
+            errors["udi_carrier"] = _(
+                "Store the full UDI of a class III implantable device (MDR art. 27(9))."
+            )
+        if not (values.get("udi_serial") or values.get("udi_lot")):
+            errors["udi_serial"] = _(
+                "A class III implantable device needs its UDI-PI (serial or lot)."
+            )
+    return errors
 
 
 class DeviceStatusChange(models.Model):

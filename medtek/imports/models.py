@@ -85,13 +85,20 @@ class ImportRow(models.Model):
     errors = models.JSONField(default=list, help_text="[{column, value, message}]")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A valid new record's values as validation prepared them, written at commit.",
+    )
 
     class Meta:
         ordering = ["session", "number"]
         constraints = [
             models.UniqueConstraint(fields=["session", "number"], name="importrow_unique_number")
         ]
-        indexes = [models.Index(fields=["session", "status"], name="importrow_status_idx")]
+        # No index on status: a row's status changes as it is validated and imported, and with
+        # no index to update (and free room on its page, migration 0003) PostgreSQL rewrites the
+        # row in place ("HOT" update). The workflow reads a session's rows by number anyway.
 
     def __str__(self) -> str:
         return f"{self.session_id}:{self.number}"

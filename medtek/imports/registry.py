@@ -33,6 +33,9 @@ class RowResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
     existing_pk: Any = None
     fields: frozenset[str] = frozenset()  # the fields the row's file had columns for
+    #: For a new record: its validated values as JSON data, stored with the row, from which
+    #: ``Importer.commit_prepared`` writes it without parsing and validating the row again.
+    data: dict[str, Any] | None = None
 
 
 class Importer(ABC):
@@ -59,6 +62,17 @@ class Importer(ABC):
     def commit(self, results: Sequence[RowResult], *, reason: str) -> list[tuple[str, Any]]:
         """Write valid rows inside the caller's transaction through the app's services;
         returns (outcome, pk) per row, outcome one of created/updated/unchanged."""
+
+    @abstractmethod
+    def commit_prepared(
+        self, records: Sequence[dict[str, Any]], *, reason: str
+    ) -> list[tuple[list[tuple[str, str]], Any]]:
+        """Create new records from the ``RowResult.data`` that validation stored, inside the
+        caller's transaction, through the app's services.
+
+        What may have changed since validation (the register, the actor's rights, the
+        catalogue) is checked again first; returns per record either its errors (and it is not
+        written) or ``([], pk)`` of the record created."""
 
     @abstractmethod
     def export(self, user: Any, params: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:

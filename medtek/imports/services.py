@@ -10,14 +10,16 @@ Rules the users rely on:
 - every created or changed record gets its AuditEvent, tagged with the session's batch id.
 """
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import JSONField, QuerySet
+from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,15 +123,16 @@ def session_create(
     session.mapping = auto_map(table.headers, importer_cls.columns)
     session.file_errors = check_mapping(table.headers, session.mapping, importer_cls.columns)
     session.save()
-    rows: list[ImportRow] = []
+    rows: list[_NewRow] = []
     stored = 0
+    width = len(table.headers)
     for number, cells in table.rows:
         if not any(cells):
             session.blank_rows += 1
             continue
         values = dict(zip(table.headers, cells, strict=False))
         errors = []
-        if len(cells) > len(table.headers) and any(cells[len(table.headers) :]):
+        if len(cells) > width and any(cells[width:]):
             errors.append(
                 {
                     "column": "",
@@ -137,12 +140,12 @@ def session_create(
                     "message": _("The row has more cells than the file has columns."),
                 }
             )
-        rows.append(ImportRow(session=session, number=number, values=values, errors=errors))
+        rows.append((number, values, errors))
         if len(rows) == UPLOAD_BATCH:
-            _insert_rows(rows)
+            _insert_rows(session, rows)
             stored += len(rows)
             rows = []
-    _insert_rows(rows)
+    _insert_rows(session, rows)
     stored += len(rows)
     del table, rows
     session.total_rows = stored + session.blank_rows
@@ -184,32 +187,52 @@ def session_set_mapping(
     return session
 
 
-def _insert_rows(rows: list[ImportRow]) -> None:
-    """Insert new upload rows: on PostgreSQL with ``COPY`` (a fifth of the time ``INSERT`` takes
-    for a large file, most of it spent quoting the rows' values into arrays), elsewhere with
-    ``bulk_create``. Nothing reads the new rows' ids back."""
+def _insert_rows(session: ImportSession, rows: list["_NewRow"]) -> None:
+    """Insert new upload rows (number, values, upload errors): on PostgreSQL with ``COPY`` (a
+    fifth of the time ``INSERT`` takes for a large file, most of it spent quoting the rows'
+    values into arrays), elsewhere with ``bulk_create``. Nothing reads the new rows' ids back."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_create(rows)
+        ImportRow.objects.bulk_create(
+            ImportRow(session=session, number=number, values=values, errors=errors)
+            for number, values, errors in rows
+        )
         return
-    fields = [f for f in ImportRow._meta.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
-    sql = "COPY {} ({}) FROM STDIN".format(
-        qn(ImportRow._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    sql = "COPY {} (session_id, number, {}, errors, status, object_id) FROM STDIN".format(
+        qn(ImportRow._meta.db_table), qn("values")
     )
-    # JSON as text; the other values as they are (no field of ImportRow fills itself on save).
-    plan = [(f.attname, _copy_dumper(f)) for f in fields]
+    pending, dumps = ImportRow.Status.PENDING, json.dumps
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row([dump(getattr(row, attname)) for attname, dump in plan])
+        for number, values, errors in rows:
+            copy.write_row(
+                (session.pk, number, dumps(values), dumps(errors) if errors else "[]", pending, "")
+            )
 
 
-def _copy_dumper(field: Any) -> Callable[[Any], Any]:
-    if isinstance(field, JSONField):
-        encoder = field.encoder
-        return lambda value: None if value is None else json.dumps(value, cls=encoder)
-    return lambda value: value
+#: An upload row before it is stored: (line number, column header → value, upload errors).
+_NewRow = tuple[int, dict[str, str], list[dict[str, Any]]]
+
+
+@dataclass(slots=True)
+class _Row:
+    """A stored row as the workflow handles it (a model instance per row cost more than the
+    work done with it)."""
+
+    pk: int
+    number: int
+    status: str
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    data: dict[str, Any] | None = None
+    object_id: str = ""
+
+
+#: What validation reads of a row, and what the commit reads (it needs a row's values only to
+#: validate it again, which rows without prepared data are).
+_TO_VALIDATE = ("values", "errors")
+_TO_COMMIT = ("data",)
 
 
 def _sessions() -> QuerySet[ImportSession]:
@@ -219,8 +242,8 @@ def _sessions() -> QuerySet[ImportSession]:
 
 
 def _chunks(
-    rows: QuerySet[ImportRow], size: int, limit: int | None = None
-) -> Iterator[list[ImportRow]]:
+    rows: QuerySet[ImportRow], size: int, limit: int | None = None, fields: Sequence[str] = ()
+) -> Iterator[list[_Row]]:
     """``rows`` (a query ordered by number) in chunks of ``size``, at most ``limit`` rows in all.
 
     Each chunk starts after the last number of the one before, so a chunk is one index range
@@ -230,7 +253,7 @@ def _chunks(
     last, done = 0, 0
     while limit is None or done < limit:
         want = size if limit is None else min(size, limit - done)
-        chunk = list(rows.filter(number__gt=last)[:want])
+        chunk = _fetch(rows.filter(number__gt=last)[:want], fields)
         if not chunk:
             return
         last = chunk[-1].number
@@ -238,9 +261,16 @@ def _chunks(
         yield chunk
 
 
-def _save_rows(rows: Sequence[ImportRow], fields: Sequence[str]) -> None:
+def _fetch(rows: QuerySet[ImportRow], fields: Sequence[str]) -> list[_Row]:
+    names = ("pk", "number", "status", *fields)
+    return [_Row(**dict(zip(names, values, strict=True))) for values in rows.values_list(*names)]
+
+
+def _save_rows(rows: Sequence[_Row], fields: Sequence[str]) -> None:
     """Save ``fields`` of ``rows`` (each row its own values) in one statement on PostgreSQL
-    (``UPDATE … FROM unnest(…)``), and as one statement per row, sent together, elsewhere.
+    (``UPDATE … FROM jsonb_to_recordset(…)``: the new values go as one JSON document, which
+    costs a fraction of quoting them one by one into arrays), and as one statement per row, sent
+    together, elsewhere.
 
     ``bulk_update`` builds a CASE expression per field over every row, which cost more than
     validating the rows; one UPDATE per row costs PostgreSQL five times what one UPDATE of all
@@ -251,30 +281,24 @@ def _save_rows(rows: Sequence[ImportRow], fields: Sequence[str]) -> None:
     by_name = {f.name: f for f in ImportRow._meta.concrete_fields}
     model_fields = [by_name[f] for f in fields]
     qn = connection.ops.quote_name
-    table, pk = qn(ImportRow._meta.db_table), qn(ImportRow._meta.pk.column)  # type: ignore[union-attr]
+    pk_column: str = ImportRow._meta.pk.column  # type: ignore[union-attr]
+    table, pk = qn(ImportRow._meta.db_table), qn(pk_column)
     if connection.vendor == "postgresql":
-
-        def text(field: Any, value: Any) -> str | None:
-            if value is None:
-                return None
-            if isinstance(field, JSONField):
-                return json.dumps(value, cls=field.encoder)
-            return str(value)
-
-        columns = [f"unnest(%s::bigint[]) AS {pk}"] + [
-            f"unnest(%s::text[])::{f.db_type(connection)} AS c{i}"
-            for i, f in enumerate(model_fields)
-        ]
-        assignments = ", ".join(f"{qn(f.column)} = v.c{i}" for i, f in enumerate(model_fields))
+        types = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in model_fields)
+        assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
         sql = (
             f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 (names from the model)
-            f"FROM (SELECT {', '.join(columns)}) AS v WHERE t.{pk} = v.{pk}"
+            f"FROM jsonb_to_recordset(%s::jsonb) AS v({pk} bigint, {types}) "
+            f"WHERE t.{pk} = v.{pk}"
         )
-        params: list[list[Any]] = [[r.pk for r in rows]] + [
-            [text(f, getattr(r, f.attname)) for r in rows] for f in model_fields
-        ]
+        document = json.dumps(
+            [
+                {pk_column: r.pk, **{f.column: getattr(r, f.name) for f in model_fields}}
+                for r in rows
+            ]
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [document])
         return
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
         table, ", ".join(f"{qn(f.column)} = %s" for f in model_fields), pk
@@ -283,8 +307,7 @@ def _save_rows(rows: Sequence[ImportRow], fields: Sequence[str]) -> None:
         cursor.executemany(
             sql,
             [
-                [f.get_db_prep_save(getattr(r, f.attname), connection) for f in model_fields]
-                + [r.pk]
+                [f.get_db_prep_save(getattr(r, f.name), connection) for f in model_fields] + [r.pk]
                 for r in rows
             ],
         )
@@ -307,7 +330,7 @@ def _require_open(session: ImportSession, actor: Any) -> None:
         raise ValidationError(_("This import can no longer be changed."))
 
 
-def _field_values(session: ImportSession, row: ImportRow) -> dict[str, str]:
+def _field_values(session: ImportSession, row: _Row) -> dict[str, str]:
     return {field: row.values.get(header, "") for header, field in session.mapping.items()}
 
 
@@ -344,7 +367,7 @@ def _column(session: ImportSession, header: str) -> Iterator[tuple[int, str]]:
 def _apply_results(
     session: ImportSession,
     importer: registry.Importer,
-    chunk: list[ImportRow],
+    chunk: list[_Row],
     results: list[registry.RowResult],
     duplicates: dict[str, list[int]],
 ) -> None:
@@ -352,16 +375,7 @@ def _apply_results(
     for row, result in zip(chunk, results, strict=True):
         # Keep row-level problems found at upload (they name no field); redo the rest.
         errors = [e for e in row.errors if not e.get("field")]
-        for field, message in result.errors:
-            header = column_of.get(field, "")
-            errors.append(
-                {
-                    "field": field,
-                    "column": header,
-                    "value": row.values.get(header, "") if header else "",
-                    "message": message,
-                }
-            )
+        errors.extend(_row_errors(row, result.errors, column_of))
         key = result.key.casefold()
         if key in duplicates:
             others = [n for n in duplicates[key] if n != row.number]
@@ -377,6 +391,36 @@ def _apply_results(
             )
         row.errors = errors
         row.status = ImportRow.Status.INVALID if errors else ImportRow.Status.VALID
+        row.data = None if errors else result.data
+
+
+def _row_errors(
+    row: _Row, errors: Sequence[tuple[str, str]], column_of: dict[str, str]
+) -> list[dict[str, Any]]:
+    """(field, message) errors as the row shows them: with the file's column and value."""
+    out = []
+    for field, message in errors:
+        header = column_of.get(field, "")
+        out.append(
+            {
+                "field": field,
+                "column": header,
+                "value": row.values.get(header, "") if header else "",
+                "message": str(message),
+            }
+        )
+    return out
+
+
+def _mark_stale(
+    session: ImportSession, rows: Sequence[_Row], errors: Sequence[Sequence[tuple[str, str]]]
+) -> None:
+    """Rows that were valid at validation but no longer are at commit: they get their errors."""
+    column_of = {f: h for h, f in session.mapping.items()}
+    for row, row_errors in zip(rows, errors, strict=True):
+        row.errors = _row_errors(row, row_errors, column_of)
+        row.status, row.data = ImportRow.Status.INVALID, None
+    _save_rows(rows, ["errors", "status", "data"])
 
 
 def session_validate(
@@ -399,12 +443,12 @@ def session_validate(
     duplicates = _duplicate_keys(session, importer.key_field)
     pending = session.rows.filter(status=ImportRow.Status.PENDING).order_by("number")
     counts = _counts(session)
-    for chunk in _chunks(pending, CHUNK, max_rows):
+    for chunk in _chunks(pending, CHUNK, max_rows, _TO_VALIDATE):
         results = importer.validate([_field_values(session, r) for r in chunk])
         _apply_results(session, importer, chunk, results, duplicates)
         _move(counts, ImportRow.Status.PENDING, chunk)
         with transaction.atomic():
-            _save_rows(chunk, ["errors", "status"])
+            _save_rows(chunk, ["errors", "status", "data"])
             session.status = ImportSession.Status.VALIDATING
             _count(session, counts)
             session.save()
@@ -455,7 +499,7 @@ def _counts(session: ImportSession) -> dict[str, int]:
     return counts
 
 
-def _move(counts: dict[str, int], old: str, rows: Sequence[ImportRow]) -> None:
+def _move(counts: dict[str, int], old: str, rows: Sequence[_Row]) -> None:
     """Account for ``rows`` having gone from status ``old`` to their present status."""
     counts[old] -= len(rows)
     for row in rows:
@@ -502,17 +546,19 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
             % {"n": session.error_rows}
         )
     with transaction.atomic():
+        locked = _sessions().select_for_update().get(pk=session.pk)
+        if locked.status == ImportSession.Status.COMMITTED:  # by a commit that ran at once
+            raise ValidationError(_("This file has already been imported."))
         valid = session.rows.filter(status=ImportRow.Status.VALID).order_by("number")
-        for chunk in _chunks(valid, CHUNK):
-            results = importer.validate([_field_values(session, r) for r in chunk])
-            if any(r.errors for r in results):
+        for chunk in _chunks(valid, CHUNK, fields=_TO_COMMIT):
+            stale = _commit_chunk(session, importer, chunk)
+            if stale:
                 raise ValidationError(
                     _(
                         "The register changed since the preview and some rows are no longer valid; "
                         "nothing was imported. Validate the file again."
                     )
                 )
-            _commit_chunk(session, importer, chunk, results)
         session.mode = ImportSession.Mode.ALL_OR_NOTHING
         return _finish(actor, session)
 
@@ -534,22 +580,21 @@ def _commit_valid_only(
     while max_rows is None or done < max_rows:
         with transaction.atomic():
             size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
-            chunk = list(
-                session.rows.select_for_update()
-                .filter(status=ImportRow.Status.VALID, number__gt=last)
-                .order_by("number")[:size]
+            # Two commits of one session take turns, batch by batch: the second one then finds
+            # the rows the first has written no longer valid, and skips them.
+            _sessions().select_for_update().filter(pk=session.pk).exists()
+            chunk = _fetch(
+                session.rows.filter(status=ImportRow.Status.VALID, number__gt=last).order_by(
+                    "number"
+                )[:size],
+                _TO_COMMIT,
             )
             if not chunk:
                 break
             last = chunk[-1].number
-            results = importer.validate([_field_values(session, r) for r in chunk])
-            good = [(row, res) for row, res in zip(chunk, results, strict=True) if not res.errors]
-            stale = [(row, res) for row, res in zip(chunk, results, strict=True) if res.errors]
+            stale = _commit_chunk(session, importer, chunk)
             if stale:
-                _apply_results(session, importer, [r for r, _ in stale], [s for _, s in stale], {})
-                _save_rows([r for r, _ in stale], ["errors", "status"])
-            if good:
-                _commit_chunk(session, importer, [r for r, _ in good], [s for _, s in good])
+                _mark_stale(session, [r for r, _ in stale], [e for _, e in stale])
             _move(counts, ImportRow.Status.VALID, chunk)
             _count(session, counts)
             session.save()
@@ -563,19 +608,43 @@ def _commit_valid_only(
 
 
 def _commit_chunk(
-    session: ImportSession,
-    importer: registry.Importer,
-    chunk: list[ImportRow],
-    results: list[registry.RowResult],
-) -> None:
-    outcomes = importer.commit(
-        results,
-        reason=_("Import of %(file)s (session %(id)s)")
-        % {"file": session.filename, "id": session.pk},
-    )
-    for row, (outcome, pk) in zip(chunk, outcomes, strict=True):
-        row.status, row.object_id = outcome, str(pk)
-    _save_rows(chunk, ["status", "object_id"])
+    session: ImportSession, importer: registry.Importer, chunk: list[_Row]
+) -> list[tuple[_Row, list[tuple[str, str]]]]:
+    """Write a chunk of valid rows; returns the rows that are no longer valid, with their
+    errors (nothing of them is written).
+
+    New records that validation prepared (``ImportRow.data``) are written from that data after
+    the importer's checks of what may have changed since (``Importer.commit_prepared``); rows
+    without it (updates of existing records) are validated again against the register as it is
+    now, and written through the importer's ``commit``.
+    """
+    reason = _("Import of %(file)s (session %(id)s)") % {"file": session.filename, "id": session.pk}
+    stale: list[tuple[_Row, list[tuple[str, str]]]] = []
+    prepared = [r for r in chunk if r.data is not None]
+    if prepared:
+        outcomes = importer.commit_prepared([r.data for r in prepared if r.data], reason=reason)
+        for row, (errors, pk) in zip(prepared, outcomes, strict=True):
+            if errors:
+                stale.append((row, errors))
+            else:
+                row.status, row.object_id = ImportRow.Status.CREATED, str(pk)
+    others = [r for r in chunk if r.data is None]
+    if others:
+        stored = ImportRow.objects.filter(pk__in=[r.pk for r in others])
+        values = dict(stored.values_list("pk", "values"))
+        for row in others:
+            row.values = values[row.pk]
+        results = importer.validate([_field_values(session, r) for r in others])
+        good = [(row, res) for row, res in zip(others, results, strict=True) if not res.errors]
+        stale.extend(
+            (row, res.errors) for row, res in zip(others, results, strict=True) if res.errors
+        )
+        if good:
+            written = importer.commit([res for _, res in good], reason=reason)
+            for (row, _res), (outcome, pk) in zip(good, written, strict=True):
+                row.status, row.object_id = outcome, str(pk)
+    _save_rows([r for r in chunk if r.status != ImportRow.Status.VALID], ["status", "object_id"])
+    return stale
 
 
 def _finish(actor: Any, session: ImportSession) -> ImportSession:

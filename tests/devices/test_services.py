@@ -473,38 +473,68 @@ def test_it_audits_a_model_update_with_before_and_after(mt, pump):
 # Bulk registration (the import path) -------------------------------------------------------------
 
 
+def _record(number, unit, model, **values):
+    return {
+        "inventory_number": number,
+        "model_id": model.pk,
+        "unit_id": unit.pk,
+        "status": DeviceStatus.IN_USE,
+        "acceptance_checked_on": ACCEPTED.isoformat(),
+        **values,
+    }
+
+
 def test_it_registers_many_devices_with_one_status_change_and_event_each(org, mt, pump):
-    batch = [
-        Device(
-            inventory_number=f"IMP-{n}", model=pump, unit=org.unit_a, acceptance_checked_on=ACCEPTED
-        )
-        for n in range(3)
+    records = [
+        _record("IMP-1", org.unit_a, pump, serial_number="SN 1", purchased_on="2025-01-31"),
+        _record("imp-2", org.unit_a, pump, status=DeviceStatus.OUT_OF_SERVICE),
+        _record("IMP-3", org.unit_a, pump, location="Sal 3"),
     ]
-    services.devices_register_many(actor=mt, devices=batch, reason="Import 1")
-    assert Device.objects.count() == 3
-    for device in Device.objects.all():
-        assert device.status_changes.get().reason == "Import 1"
-        assert len(_events(device, "device.register")) == 1
+    with audit.audit_context(source="import", batch="b-1"):
+        pks = services.devices_register_many(actor=mt, records=records, reason="Import 1")
+
+    devices = [Device.objects.get(pk=pk) for pk in pks]
+    assert [d.inventory_number for d in devices] == ["IMP-1", "imp-2", "IMP-3"]
+    assert devices[0].purchased_on == datetime.date(2025, 1, 31)
+    assert devices[0].serial_number == "SN 1"
+    assert devices[1].status == DeviceStatus.OUT_OF_SERVICE
+    assert {d.status_since for d in devices} == {timezone.localdate()}
+    for device in devices:
+        change = device.status_changes.get()
+        assert (change.from_status, change.to_status) == ("", device.status)
+        assert (change.reason, change.changed_by, change.effective_on) == (
+            "Import 1",
+            mt,
+            timezone.localdate(),
+        )
+        (event,) = _events(device, "device.register")
+        # The trail holds exactly what the register holds, as for a device registered by hand.
+        assert event.after == audit.snapshot(device)
+        assert (event.before, event.reason, event.batch, event.source) == (
+            None,
+            "Import 1",
+            "b-1",
+            "import",
+        )
+        assert (event.actor, event.object_repr) == (mt, device.inventory_number)
 
 
 def test_it_checks_permission_and_acceptance_in_bulk_registration(org, mt, pump):
     with pytest.raises(PermissionDenied):
         services.devices_register_many(
-            actor=org.auditor,
-            devices=[
-                Device(
-                    inventory_number="I-1",
-                    model=pump,
-                    unit=org.unit_a,
-                    acceptance_checked_on=ACCEPTED,
-                )
-            ],
-            reason="Import",
+            actor=org.auditor, records=[_record("I-1", org.unit_a, pump)], reason="Import"
         )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="acceptance_checked_on"):
         services.devices_register_many(
             actor=mt,
-            devices=[Device(inventory_number="I-1", model=pump, unit=org.unit_a)],
+            records=[_record("I-1", org.unit_a, pump, acceptance_checked_on=None)],
+            reason="Import",
+        )
+    with pytest.raises(ValidationError, match="status"):
+        services.devices_register_many(
+            actor=mt,
+            records=[_record("I-1", org.unit_a, pump, status=DeviceStatus.SCRAPPED)],
             reason="Import",
         )
     assert not Device.objects.exists()
+    assert not AuditEvent.objects.filter(action="device.register").exists()

@@ -14,10 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from medtek.core import audit
 from medtek.core.models import AuditEvent
+from medtek.devices import services as device_services
 from medtek.devices.importer import DeviceImporter
-from medtek.devices.models import Device, DeviceStatus, DeviceStatusChange
+from medtek.devices.models import Device, DeviceStatus, DeviceStatusChange, RiskClass
 from medtek.imports import services
 from medtek.imports.models import ImportRow, ImportSession
+from medtek.organisation import services as org_services
 from medtek.organisation.roles import Role
 from tests import factories
 from tests.imports.conftest import (
@@ -591,6 +593,67 @@ def test_valid_only_leaves_out_a_row_that_became_a_duplicate_after_the_preview(
     assert Device.objects.filter(inventory_number__iexact="MT-2").count() == 1
 
 
+def test_validation_prepares_each_new_device_and_the_commit_writes_exactly_that(mt: Any) -> None:
+    row = device_row("MT-1", serial_number=" SN 9 ", acceptance_checked_on="2024-03-01")
+    session = validated(mt, make_csv([row]))
+
+    (prepared,) = session.rows.values_list("data", flat=True)
+    assert prepared["inventory_number"] == "MT-1"
+    assert prepared["serial_number"] == "SN 9"  # cleaned as the register's form cleans it
+    assert prepared["acceptance_checked_on"] == "2024-03-01"
+
+    services.session_commit(actor=mt, session=session, mode=ALL)
+    device = Device.objects.get()
+    assert (device.serial_number, device.acceptance_checked_on) == (
+        "SN 9",
+        datetime.date(2024, 3, 1),
+    )
+    (event,) = audit.history_for(device).filter(action="device.register")
+    assert event.after == audit.snapshot(device)
+    assert set(session.rows.values_list("status", "object_id")) == {("created", str(device.pk))}
+
+
+def test_the_commit_checks_the_rights_of_the_importer_again(mt: Any, org: Any) -> None:
+    session = validated(mt, make_csv([device_row("MT-1"), device_row("MT-2")]))
+    for grant in mt.grants.filter(revoked_at__isnull=True):
+        org_services.role_revoke(actor=org.admin, grant=grant, reason="Changed jobs")
+    mt = type(mt).objects.get(pk=mt.pk)  # as the next request loads the person
+
+    with pytest.raises(ValidationError, match="nothing was imported"):
+        services.session_commit(actor=mt, session=session, mode=ALL)
+    session = services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
+
+    assert not Device.objects.exists()
+    assert (session.created_count, session.error_rows) == (0, 2)
+    assert {e[0]["message"] for e in errors_by_row(session).values()} == {
+        "You may no longer register devices at this unit."
+    }
+
+
+def test_the_commit_checks_the_device_models_rules_again(mt: Any, catalogue: Any) -> None:
+    """A model reclassified as class III implantable after the preview: its devices now need
+    their UDI (MDR art. 27(9)), so rows without it are left out."""
+    rows = [
+        device_row("MT-1"),
+        device_row("MT-2", udi_carrier="(01)07312345678909(21)X1", udi_serial="X1"),
+    ]
+    session = validated(mt, make_csv(rows, [*HEADER, "udi_carrier", "udi_serial"]))
+    device_services.device_model_update(
+        actor=mt,
+        model=catalogue.monitor,
+        risk_class=RiskClass.III,
+        implantable=True,
+        udi_di="07312345678909",
+        udi_issuer="gs1",
+    )
+
+    session = services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
+
+    assert inventory_numbers() == ["MT-2"]
+    messages = [e["message"] for e in errors_by_row(session)[2]]
+    assert any("MDR art. 27(9)" in m for m in messages)
+
+
 # Updates ---------------------------------------------------------------------------------------
 
 
@@ -713,18 +776,19 @@ class Crash(Exception):
 
 
 def crash_after_first_chunk(monkeypatch: Any) -> list[int]:
-    """Make the importer's commit fail on its second call; returns the chunk sizes it saw."""
+    """Make the importer's commit of new devices fail on its second call, after writing them;
+    returns the chunk sizes it saw."""
     calls: list[int] = []
-    real_commit = DeviceImporter.commit
+    real_commit = DeviceImporter.commit_prepared
 
-    def commit(self: DeviceImporter, results: Any, *, reason: str) -> Any:
-        calls.append(len(results))
-        outcomes = real_commit(self, results, reason=reason)
+    def commit_prepared(self: DeviceImporter, records: Any, *, reason: str) -> Any:
+        calls.append(len(records))
+        outcomes = real_commit(self, records, reason=reason)
         if len(calls) == 2:
             raise Crash("the power went out")
         return outcomes
 
-    monkeypatch.setattr(DeviceImporter, "commit", commit)
+    monkeypatch.setattr(DeviceImporter, "commit_prepared", commit_prepared)
     return calls
 
 
@@ -783,16 +847,16 @@ def test_a_crash_inside_a_batch_leaves_no_device_without_its_audit_event(
     mt: Any, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(services, "CHUNK", 2)
-    real_record_many = audit.record_many
+    real_record_rows = audit.record_rows
     calls = {"n": 0}
 
-    def record_many(**kwargs: Any) -> int:
+    def record_rows(**kwargs: Any) -> int:
         calls["n"] += 1
         if calls["n"] == 2:  # the second batch's devices are inserted, their events are not
             raise Crash("disk full")
-        return real_record_many(**kwargs)
+        return real_record_rows(**kwargs)
 
-    monkeypatch.setattr(audit, "record_many", record_many)
+    monkeypatch.setattr(audit, "record_rows", record_rows)
     session = validated(mt, make_csv([device_row(f"MT-{i}") for i in range(1, 5)]))
 
     with pytest.raises(Crash):

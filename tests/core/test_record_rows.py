@@ -1,0 +1,101 @@
+"""Audit events written in bulk (``audit.record_rows``, ``audit.record_many``) read exactly as
+events written one by one (``audit.record``), on SQLite and on PostgreSQL alike: the same actor,
+context, reason, and the same before/after values (dates as ISO text, no before as NULL)."""
+
+import datetime
+import decimal
+import uuid
+
+import pytest
+from django.db import transaction
+
+from medtek.core import audit
+from medtek.core.models import AuditEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+VALUES = {
+    "name": "Åsa Öberg",
+    "count": 3,
+    "flag": True,
+    "none": None,
+    "day": datetime.date(2026, 2, 28),
+    "at": datetime.datetime(2026, 2, 28, 13, 5, 7, 120, tzinfo=datetime.UTC),
+    "amount": decimal.Decimal("12.50"),
+    "token": uuid.UUID(int=7),
+    "tags": ("a", "b"),
+    "nested": {1: [datetime.date(2025, 1, 1)]},
+}
+
+
+def _fields(event: AuditEvent) -> dict[str, object]:
+    return {
+        k: getattr(event, k)
+        for k in (
+            "actor",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_repr",
+            "before",
+            "after",
+            "request_id",
+            "source",
+            "batch",
+            "reason",
+        )
+    }
+
+
+def test_bulk_events_read_as_single_ones() -> None:
+    actor = factories.person("mt")
+    provider = factories.provider(name="Ekbacken AB")
+    with audit.audit_context(source="import", batch="batch-1"), transaction.atomic():
+        single = audit.record(
+            actor=actor, action="x.change", obj=provider, after=VALUES, reason="Because"
+        )
+        written = audit.record_rows(
+            actor=actor,
+            action="x.change",
+            rows=[
+                ("organisation.careprovider", str(provider.pk), str(provider), None, VALUES),
+                ("organisation.careprovider", "999", "Other", {"name": "old"}, None),
+            ],
+            reason="Because",
+        )
+
+    assert written == 2
+    bulk, other = (
+        AuditEvent.objects.filter(object_type="organisation.careprovider")
+        .exclude(pk=single.pk)
+        .filter(action="x.change")
+        .order_by("object_id")
+    )
+    single.refresh_from_db()
+    assert _fields(bulk) == _fields(single)
+    assert bulk.object_id == str(provider.pk)
+    assert bulk.after["at"] == "2026-02-28T13:05:07.000120+00:00"
+    assert bulk.after["nested"] == {"1": ["2025-01-01"]}
+    assert (other.before, other.after) == ({"name": "old"}, None)
+    assert AuditEvent.objects.filter(pk=other.pk, after__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_events_need_the_transaction_of_the_change() -> None:
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        audit.record_rows(actor=None, action="x", rows=[("a.b", "1", "x", None, None)])
+
+
+def test_many_events_are_written_in_several_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit, "ROWS_PER_STATEMENT", 2)
+    with transaction.atomic():
+        written = audit.record_rows(
+            actor=None,
+            action="x.bulk",
+            rows=((("a.b", str(n), f"#{n}", None, {"n": n})) for n in range(5)),
+        )
+    assert written == 5
+    events = AuditEvent.objects.filter(action="x.bulk")
+    assert sorted(e.after["n"] for e in events) == [0, 1, 2, 3, 4]
+    assert {e.actor_name for e in events} == {"system"}
