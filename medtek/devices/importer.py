@@ -70,7 +70,9 @@ _ISO_DATE_FIELDS = frozenset(
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def clean_row_fields(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def clean_row_fields(
+    row: dict[str, str], iso_first: bool | None = None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The cleaned data and the (field, message) errors that ``DeviceRowForm(row)`` gives.
 
     The same fields clean the same values in the same order, as ``Form.full_clean`` does for a
@@ -83,7 +85,8 @@ def clean_row_fields(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[st
     """
     cleaned: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
-    iso_first = formats.get_format("DATE_INPUT_FORMATS")[0] == "%Y-%m-%d"
+    if iso_first is None:  # a caller cleaning many rows looks this up once for all
+        iso_first = iso_date_first()
     for name, field in _ROW_FIELDS:
         value = field.widget.value_from_datadict(row, {}, name)
         if iso_first and name in _ISO_DATE_FIELDS and isinstance(value, str):
@@ -99,6 +102,11 @@ def clean_row_fields(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[st
         except forms.ValidationError as exc:
             errors.extend((name, message) for message in exc.messages)
     return cleaned, errors
+
+
+def iso_date_first() -> bool:
+    """Is ISO ``%Y-%m-%d`` the active language's first date input format?"""
+    return bool(formats.get_format("DATE_INPUT_FORMATS")[0] == "%Y-%m-%d")
 
 
 @register
@@ -155,7 +163,11 @@ class DeviceImporter(Importer):
     def validate(self, rows: Sequence[dict[str, str]]) -> list[RowResult]:
         keys = [r.get("inventory_number", "").strip() for r in rows]
         existing = self._existing({k.upper() for k in keys if k})
-        return [self._validate_row(row, key, existing) for row, key in zip(rows, keys, strict=True)]
+        iso_first = iso_date_first()
+        return [
+            self._validate_row(row, key, existing, iso_first)
+            for row, key in zip(rows, keys, strict=True)
+        ]
 
     def _existing(self, keys: set[str]) -> dict[str, Device]:
         if not keys:
@@ -175,7 +187,7 @@ class DeviceImporter(Importer):
         return {d.inventory_number.upper(): d for d in found}
 
     def _validate_row(
-        self, row: dict[str, str], key: str, existing: dict[str, Device]
+        self, row: dict[str, str], key: str, existing: dict[str, Device], iso_first: bool
     ) -> RowResult:
         result = RowResult(key=key)
         err = result.errors.append
@@ -183,7 +195,7 @@ class DeviceImporter(Importer):
             err(("inventory_number", _("The inventory number is missing.")))
         elif len(key) > 40:
             err(("inventory_number", _("At most 40 characters.")))
-        cleaned, field_errors = clean_row_fields(row)
+        cleaned, field_errors = clean_row_fields(row, iso_first)
         result.errors.extend(field_errors)
         model = self._model(row, err)
         unit = self._unit(row, err)

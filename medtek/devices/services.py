@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -532,7 +532,7 @@ def _insert_devices_pg(
     now: datetime.datetime,
 ) -> list[dict[str, Any]]:
     """Insert the records with one ``INSERT … SELECT … FROM jsonb_to_recordset`` and return the
-    new rows as snapshots (field name → value, as ``audit.snapshot`` gives them)."""
+    new rows as snapshots: field name → value, JSON-ready as ``audit.snapshot`` gives them."""
     qn = connection.ops.quote_name
     columns = _device_columns()
     given = {f.attname: f for f in columns if f.attname in RECORD_FIELDS}
@@ -553,7 +553,7 @@ def _insert_devices_pg(
     sql = (
         f"INSERT INTO {table} ({', '.join(qn(f.column) for f in columns)}) "  # noqa: S608 (names from the model)
         f"SELECT {', '.join(select)} FROM jsonb_to_recordset(%(records)s::jsonb) AS x({types}) "
-        f"RETURNING {', '.join(qn(f.column) for f in returning)}"
+        f"RETURNING {', '.join(_returned(qn(f.column), f) for f in returning)}"
     )
     defaults = {a: f.get_default() for a, f in given.items()}  # as a model instance has them
     document = json.dumps(
@@ -564,7 +564,20 @@ def _insert_devices_pg(
         cursor.execute(sql, {"records": document, "today": today, "now": now})
         fetched = cursor.fetchall()
     names = [f.name for f in returning]
-    return [dict(zip(names, values, strict=True)) for values in fetched]
+    # Every row was inserted with created_at = now; the trail keeps it as audit.snapshot does.
+    created = audit.snapshot(Device(created_at=now), ["created_at"])["created_at"]
+    rows = [dict(zip(names, values, strict=True)) for values in fetched]
+    for row in rows:
+        row["created_at"] = created
+    return rows
+
+
+def _returned(column: str, field: Any) -> str:
+    """A column as the insert returns it: dates as the ISO text the audit trail stores (no date
+    object built per value only to be turned back into text), the rest as they are."""
+    if type(field) is models.DateField:
+        return f"to_char({column}, 'YYYY-MM-DD')"
+    return column
 
 
 def _json_date(value: Any) -> Any:

@@ -79,7 +79,13 @@ class ImportRow(models.Model):
         UPDATED = "updated", _("Updated")
         UNCHANGED = "unchanged", _("Unchanged")
 
-    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique (session, number) index serves every query by session, in
+    # line order. With a second index on session alone, PostgreSQL (whose statistics lag behind
+    # rows that change status) read a large session's rows through it and sorted them for every
+    # chunk: 90 ms a chunk at 100,000 rows instead of 1 ms.
+    session = models.ForeignKey(
+        ImportSession, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     number = models.PositiveIntegerField(help_text="Line in the file (the header is line 1).")
     values = models.JSONField(help_text="column header → value, as in the file")
     errors = models.JSONField(default=list, help_text="[{column, value, message}]")
