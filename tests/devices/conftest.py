@@ -30,12 +30,6 @@ VISIBLE = {
 PERSONAS = sorted(VISIBLE)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are beside the point here; hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def mt(org):
     """An MT engineer of the whole health and medical care administration (units A, B, VC)."""

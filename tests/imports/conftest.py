@@ -86,12 +86,6 @@ def make_xlsx(rows: Sequence[Sequence[Any]], header: Sequence[str] = HEADER) -> 
     return out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Every persona gets a password; the production hasher would add seconds to each test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def english() -> Iterator[None]:
     """Messages in English, so assertions read like the messages in the code."""

@@ -54,12 +54,6 @@ NOT_ADMIN = sorted(set(PERSONAS) - {"admin"})
 NEW_ORG_NUMBER = org_number("556677889")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are beside the point here; hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def dual(org):
     """Staff of unit A and head of unit B: each side should see only its own grant."""

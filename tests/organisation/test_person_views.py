@@ -27,12 +27,6 @@ LIST = reverse("organisation:person_list")
 CREATE = reverse("organisation:person_create")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are beside the point here; hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def dual(org):
     """Staff of unit A and head of unit B: each side should see only its own grant."""

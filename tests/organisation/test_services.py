@@ -16,12 +16,6 @@ from medtek.organisation.roles import Role
 NEW_ORG_NUMBER = org_number("556677889")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are beside the point here; hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _rows(model):
     """Every row of ``model`` as data, to show that nothing changed."""
     return sorted(map(audit.snapshot, model.objects.all()), key=lambda s: s["id"])

@@ -24,12 +24,6 @@ VISIBLE = {
 PERSONAS = sorted(VISIBLE)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The personas' passwords are beside the point here; hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _login(client, org, persona):
     client.force_login(getattr(org, persona))
     return client
