@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medtek.core import audit
 
@@ -385,7 +386,11 @@ def _apply_results(
                     "field": importer.key_field,
                     "column": header,
                     "value": result.key,
-                    "message": _("“%(key)s” also stands on row(s) %(rows)s of this file.")
+                    "message": ngettext(
+                        "“%(key)s” also stands on row %(rows)s of this file.",
+                        "“%(key)s” also stands on rows %(rows)s of this file.",
+                        len(others),
+                    )
                     % {"key": result.key, "rows": ", ".join(map(str, others))},
                 }
             )
@@ -539,9 +544,12 @@ def session_commit(
 def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer) -> ImportSession:
     if session.error_rows:
         raise ValidationError(
-            _(
-                "%(n)d row(s) have errors, so nothing was imported. Fix the file, or import the "
-                "valid rows only."
+            ngettext(
+                "%(n)d row has errors, so nothing was imported. Fix the file, or import the "
+                "valid rows only.",
+                "%(n)d rows have errors, so nothing was imported. Fix the file, or import the "
+                "valid rows only.",
+                session.error_rows,
             )
             % {"n": session.error_rows}
         )

@@ -154,4 +154,4 @@ def test_duplicates_in_the_file_are_found_whatever_the_key_column_is_called(
 
     errors = {r.number: r.errors for r in session.rows.filter(status=ImportRow.Status.INVALID)}
     assert set(errors) == {2, 3}
-    assert errors[2][-1]["message"] == "“MT-1” also stands on row(s) 3 of this file."
+    assert errors[2][-1]["message"] == "“MT-1” also stands on row 3 of this file."

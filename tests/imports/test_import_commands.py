@@ -89,7 +89,7 @@ def test_it_lists_every_error_and_imports_nothing_all_or_nothing(tmp_path: Path,
     with pytest.raises(CommandError) as exc:
         run_import(path, mt, "--no-progress", "--mode", "all_or_nothing")
 
-    assert "2 row(s) have errors, so nothing was imported." in str(exc.value)
+    assert "2 rows have errors, so nothing was imported." in str(exc.value)
     assert Device.objects.count() == 0
 
 

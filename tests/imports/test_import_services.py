@@ -367,10 +367,18 @@ def test_it_finds_duplicates_inside_the_file(mt: Any) -> None:
             "field": "inventory_number",
             "column": "inventory_number",
             "value": "MT-1",
-            "message": "“MT-1” also stands on row(s) 4 of this file.",
+            "message": "“MT-1” also stands on row 4 of this file.",
         }
     ]
-    assert errors[4][0]["message"] == "“mt-1” also stands on row(s) 2 of this file."
+    assert errors[4][0]["message"] == "“mt-1” also stands on row 2 of this file."
+
+
+def test_it_names_every_other_row_of_a_key_that_stands_three_times(mt: Any) -> None:
+    data = make_csv([device_row("MT-1"), device_row("MT-1"), device_row("MT-1")])
+
+    errors = errors_by_row(validated(mt, data))
+
+    assert errors[3][0]["message"] == "“MT-1” also stands on rows 2, 4 of this file."
 
 
 def test_it_finds_duplicates_against_the_register(mt: Any, register_device: Any) -> None:
@@ -470,7 +478,7 @@ def test_all_or_nothing_refuses_when_any_row_is_invalid_and_writes_nothing(mt: A
         services.session_commit(actor=mt, session=session, mode=ALL)
 
     assert exc.value.messages == [
-        "1 row(s) have errors, so nothing was imported. Fix the file, or import the valid rows "
+        "1 row has errors, so nothing was imported. Fix the file, or import the valid rows "
         "only."
     ]
     assert Device.objects.count() == 0

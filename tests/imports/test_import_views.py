@@ -191,10 +191,10 @@ def test_it_lists_every_error_with_row_column_and_value(client: Client, mt: Any)
     response = client.get(url("session_detail", session))
 
     assert error_rows(response) == [
-        ["2", "inventory_number", "MT-1", "“MT-1” also stands on row(s) 5 of this file."],
+        ["2", "inventory_number", "MT-1", "“MT-1” also stands on row 5 of this file."],
         ["3", "acceptance_checked_on", "31/02/2024", "Enter a valid date."],
         ["4", "unit", "Akuten", "No unit named “Akuten” where you may register devices."],
-        ["5", "inventory_number", "MT-1", "“MT-1” also stands on row(s) 2 of this file."],
+        ["5", "inventory_number", "MT-1", "“MT-1” also stands on row 2 of this file."],
     ]
     assert response.context["session"].valid_rows == 0
     assert "Download the rows with errors (CSV)" in text(response)
@@ -245,7 +245,7 @@ def test_all_or_nothing_refuses_a_file_with_errors(client: Client, mt: Any) -> N
 
     response = client.post(url("session_commit", session), {"mode": "all_or_nothing"}, follow=True)
 
-    assert "1 row(s) have errors, so nothing was imported." in text(response)
+    assert "1 row has errors, so nothing was imported." in text(response)
     assert Device.objects.count() == 0
     session.refresh_from_db()
     assert session.status == "validated"
