@@ -26,20 +26,9 @@ from .forms import DeviceForm
 from .models import Device, DeviceModel, DeviceStatus, device_rule_errors
 from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
 
-_FORM_FIELDS = [
-    "serial_number",
-    "udi_lot",
-    "udi_serial",
-    "manufactured_on",
-    "expires_on",
-    "udi_carrier",
-    "location",
-    "supplier",
-    "purchased_on",
-    "delivered_on",
-    "warranty_until",
-    "acceptance_checked_on",
-]
+#: The register form's fields an import row fills (the rest of a record: its key, model, unit
+#: and status, which the importer reads itself).
+_FORM_FIELDS = list(services.RECORD_FIELDS[len(services.RECORD_KEY_FIELDS) :])
 
 _STATUS_CODES = frozenset(DeviceStatus.values)
 # Swedish interface labels accepted for the status column, besides the codes.

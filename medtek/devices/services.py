@@ -403,12 +403,10 @@ def inspection_record(
 # Bulk registration (imports) -------------------------------------------------------------------
 
 
+RECORD_KEY_FIELDS = ("inventory_number", "model_id", "unit_id", "status")
 #: What a record for ``devices_register_many`` holds: the register form's values by attribute name.
 RECORD_FIELDS = (
-    "inventory_number",
-    "model_id",
-    "unit_id",
-    "status",
+    *RECORD_KEY_FIELDS,
     "serial_number",
     "udi_lot",
     "udi_serial",
