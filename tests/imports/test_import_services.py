@@ -478,8 +478,7 @@ def test_all_or_nothing_refuses_when_any_row_is_invalid_and_writes_nothing(mt: A
         services.session_commit(actor=mt, session=session, mode=ALL)
 
     assert exc.value.messages == [
-        "1 row has errors, so nothing was imported. Fix the file, or import the valid rows "
-        "only."
+        "1 row has errors, so nothing was imported. Fix the file, or import the valid rows only."
     ]
     assert Device.objects.count() == 0
     assert AuditEvent.objects.count() == events_before
