@@ -267,6 +267,15 @@ def _fetch(rows: QuerySet[ImportRow], fields: Sequence[str]) -> list[_Row]:
     return [_Row(**dict(zip(names, values, strict=True))) for values in rows.values_list(*names)]
 
 
+def _load_values(rows: Sequence[_Row]) -> None:
+    """Read the file's values of ``rows``, which were fetched without them."""
+    if rows:
+        stored = ImportRow.objects.filter(pk__in=[r.pk for r in rows])
+        values = dict(stored.values_list("pk", "values"))
+        for row in rows:
+            row.values = values[row.pk]
+
+
 def _save_rows(rows: Sequence[_Row], fields: Sequence[str]) -> None:
     """Save ``fields`` of ``rows`` (each row its own values) in one statement on PostgreSQL
     (``UPDATE … FROM jsonb_to_recordset(…)``: the new values go as one JSON document, which
@@ -421,6 +430,7 @@ def _mark_stale(
     session: ImportSession, rows: Sequence[_Row], errors: Sequence[Sequence[tuple[str, str]]]
 ) -> None:
     """Rows that were valid at validation but no longer are at commit: they get their errors."""
+    _load_values([r for r in rows if not r.values])  # the commit read prepared rows without them
     column_of = {f: h for h, f in session.mapping.items()}
     for row, row_errors in zip(rows, errors, strict=True):
         row.errors = _row_errors(row, row_errors, column_of)
@@ -554,8 +564,7 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
             % {"n": session.error_rows}
         )
     with transaction.atomic():
-        locked = _sessions().select_for_update().get(pk=session.pk)
-        if locked.status == ImportSession.Status.COMMITTED:  # by a commit that ran at once
+        if _lock(session) == ImportSession.Status.COMMITTED:  # by a commit that ran at once
             raise ValidationError(_("This file has already been imported."))
         valid = session.rows.filter(status=ImportRow.Status.VALID).order_by("number")
         for chunk in _chunks(valid, CHUNK, fields=_TO_COMMIT):
@@ -588,9 +597,7 @@ def _commit_valid_only(
     while max_rows is None or done < max_rows:
         with transaction.atomic():
             size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
-            # Two commits of one session take turns, batch by batch: the second one then finds
-            # the rows the first has written no longer valid, and skips them.
-            _sessions().select_for_update().filter(pk=session.pk).exists()
+            _lock(session)
             chunk = _fetch(
                 session.rows.filter(status=ImportRow.Status.VALID, number__gt=last).order_by(
                     "number"
@@ -615,6 +622,15 @@ def _commit_valid_only(
     return session
 
 
+def _lock(session: ImportSession) -> str:
+    """Lock the session's row until the end of the transaction, and return its status.
+
+    Two commits of one session (two tabs, a double click) thus take turns, batch by batch: the
+    second one finds the rows the first has written no longer valid, and skips them.
+    """
+    return str(_sessions().select_for_update().values_list("status", flat=True).get(pk=session.pk))
+
+
 def _commit_chunk(
     session: ImportSession, importer: registry.Importer, chunk: list[_Row]
 ) -> list[tuple[_Row, list[tuple[str, str]]]]:
@@ -628,20 +644,17 @@ def _commit_chunk(
     """
     reason = _("Import of %(file)s (session %(id)s)") % {"file": session.filename, "id": session.pk}
     stale: list[tuple[_Row, list[tuple[str, str]]]] = []
-    prepared = [r for r in chunk if r.data is not None]
+    prepared = [(r, r.data) for r in chunk if r.data is not None]
     if prepared:
-        outcomes = importer.commit_prepared([r.data for r in prepared if r.data], reason=reason)
-        for row, (errors, pk) in zip(prepared, outcomes, strict=True):
+        outcomes = importer.commit_prepared([data for _r, data in prepared], reason=reason)
+        for (row, _data), (errors, pk) in zip(prepared, outcomes, strict=True):
             if errors:
                 stale.append((row, errors))
             else:
                 row.status, row.object_id = ImportRow.Status.CREATED, str(pk)
     others = [r for r in chunk if r.data is None]
     if others:
-        stored = ImportRow.objects.filter(pk__in=[r.pk for r in others])
-        values = dict(stored.values_list("pk", "values"))
-        for row in others:
-            row.values = values[row.pk]
+        _load_values(others)
         results = importer.validate([_field_values(session, r) for r in others])
         good = [(row, res) for row, res in zip(others, results, strict=True) if not res.errors]
         stale.extend(

@@ -596,7 +596,10 @@ def test_valid_only_leaves_out_a_row_that_became_a_duplicate_after_the_preview(
     session = services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
 
     assert (session.created_count, session.error_rows) == (1, 1)
-    assert "already in the register" in errors_by_row(session)[3][0]["message"]
+    (error,) = errors_by_row(session)[3]
+    assert "already in the register" in error["message"]
+    # The row shows what the file said, as errors found at validation do.
+    assert (error["column"], error["value"]) == ("inventory_number", "MT-2")
     assert Device.objects.filter(inventory_number__iexact="MT-2").count() == 1
 
 
