@@ -314,10 +314,12 @@ class DeviceImporter(Importer):
     # Commit ------------------------------------------------------------------------------------
 
     def commit(self, results: Sequence[RowResult], *, reason: str) -> list[tuple[str, Any]]:
-        new = [r for r in results if r.existing_pk is None]
+        records = [r.data for r in results if r.existing_pk is None]
+        if None in records:  # validation prepares every valid new row
+            raise ValueError("commit() needs the validated results of new rows")
         pks = iter(
             services.devices_register_many(
-                actor=self.actor, records=[r.data for r in new if r.data], reason=reason
+                actor=self.actor, records=[r for r in records if r is not None], reason=reason
             )
         )
         outcomes: list[tuple[str, Any]] = []

@@ -459,29 +459,13 @@ def devices_register_many(
                 {"acceptance_checked_on": f"{record['inventory_number']}: {message}"}
             )
     connection = transaction.get_connection()
+    # Each device's first status change: from nothing to its status, as of today.
+    change = {"effective_on": today, "reason": reason, "changed_by": _user(actor), "at": now}
     if connection.vendor == "postgresql":
         rows = _insert_devices_pg(connection, records, today, now)
+        _insert_first_changes_pg(connection, rows, **change)
     else:
         rows = _insert_devices(records, today)
-    changed_by = _user(actor)
-    if connection.vendor == "postgresql":
-        table = DeviceStatusChange._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (device_id, from_status, to_status, effective_on, reason, "  # noqa: S608 (the model's table)
-                "changed_by_id, recorded_at) "
-                "SELECT x.id, '', x.status, %s, %s, %s, %s "
-                "FROM unnest(%s::bigint[], %s::text[]) AS x(id, status)",
-                [
-                    today,
-                    reason,
-                    changed_by.pk if changed_by else None,
-                    now,
-                    [row["id"] for row in rows],
-                    [row["status"] for row in rows],
-                ],
-            )
-    else:
         DeviceStatusChange.objects.bulk_create(
             DeviceStatusChange(
                 device_id=row["id"],
@@ -489,7 +473,7 @@ def devices_register_many(
                 to_status=row["status"],
                 effective_on=today,
                 reason=reason,
-                changed_by=changed_by,
+                changed_by=change["changed_by"],
                 recorded_at=now,
             )
             for row in rows
@@ -568,6 +552,34 @@ def _insert_devices_pg(
     for row in rows:
         row["created_at"] = created
     return rows
+
+
+def _insert_first_changes_pg(
+    connection: Any,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    effective_on: datetime.date,
+    reason: str,
+    changed_by: Any,
+    at: datetime.datetime,
+) -> None:
+    """One ``INSERT … SELECT … FROM unnest`` of the new devices' first status changes."""
+    table = DeviceStatusChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (device_id, from_status, to_status, effective_on, reason, "  # noqa: S608 (the model's table)
+            "changed_by_id, recorded_at) "
+            "SELECT x.id, '', x.status, %s, %s, %s, %s "
+            "FROM unnest(%s::bigint[], %s::text[]) AS x(id, status)",
+            [
+                effective_on,
+                reason,
+                changed_by.pk if changed_by else None,
+                at,
+                [row["id"] for row in rows],
+                [row["status"] for row in rows],
+            ],
+        )
 
 
 def _returned(column: str, field: Any) -> str:
