@@ -531,7 +531,7 @@ def _insert_devices_pg(
             raise ImproperlyConfigured(f"devices_register_many does not fill {f.attname}")
     types = ", ".join(f"{qn(a)} {f.db_type(connection)}" for a, f in given.items())
     table = qn(Device._meta.db_table)
-    returning = [Device._meta.pk, *columns]  # type: ignore[list-item]
+    returning = [Device._meta.get_field("id"), *columns]
     sql = (
         f"INSERT INTO {table} ({', '.join(qn(f.column) for f in columns)}) "  # noqa: S608 (names from the model)
         f"SELECT {', '.join(select)} FROM jsonb_to_recordset(%(records)s::jsonb) AS x({types}) "

@@ -9,12 +9,12 @@ spends a third less time saving row outcomes. SQLite has no such setting.
 from django.db import migrations
 
 
-def set_fillfactor(apps, schema_editor, value: str = "50") -> None:  # type: ignore[no-untyped-def]
+def set_fillfactor(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE imports_importrow SET (fillfactor = {value})")
+        schema_editor.execute("ALTER TABLE imports_importrow SET (fillfactor = 50)")
 
 
-def reset_fillfactor(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+def reset_fillfactor(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("ALTER TABLE imports_importrow RESET (fillfactor)")
 
