@@ -267,6 +267,13 @@ def test_it_sorts_the_list(client, org, mt, devices, sort):
     response = _login(client, mt).get(LIST, {"sort": sort})
     numbers = [d.inventory_number for d in response.context["page"]]
     assert numbers == sorted(numbers, reverse=sort.startswith("-"))
+    # The order is announced on the column header (WCAG 4.1.2: a link may not carry aria-sort).
+    state, reverse = (
+        ("descending", "inventory_number") if sort[0] == "-" else ("ascending", "-inventory_number")
+    )
+    html = response.content.decode()
+    assert f'<th scope="col" aria-sort="{state}"><a href="?sort={reverse}">' in html
+    assert html.count("aria-sort") == 1
 
 
 # Query count -----------------------------------------------------------------------------------

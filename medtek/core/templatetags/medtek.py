@@ -38,8 +38,12 @@ def control(field: BoundField) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def sort_link(context: dict[str, Any], key: str, label: str) -> SafeString:
-    """A column header that sorts by ``key``; a second click reverses the order."""
+def sort_header(context: dict[str, Any], key: str, label: str) -> SafeString:
+    """A column header that sorts by ``key``; a second click reverses the order.
+
+    The sort state is announced with ``aria-sort`` on the header cell (the column header role
+    supports it; a link does not, WCAG 4.1.2), and shown with an arrow.
+    """
     current = context.get("sort", "")
     base = context.get("sort_query", "")
     if current == key:
@@ -47,7 +51,16 @@ def sort_link(context: dict[str, Any], key: str, label: str) -> SafeString:
     elif current == f"-{key}":
         new, state = key, "descending"
     else:
-        new, state = key, "none"
+        new, state = key, ""
     href = f"?{base}&sort={new}" if base else f"?sort={new}"
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
-    return format_html('<a href="{}" aria-sort="{}">{}{}</a>', href, state, label, arrow)
+    if state:
+        return format_html(
+            '<th scope="col" aria-sort="{}"><a href="{}">{}<span aria-hidden="true">{}</span>'
+            "</a></th>",
+            state,
+            href,
+            label,
+            arrow,
+        )
+    return format_html('<th scope="col"><a href="{}">{}</a></th>', href, label)
