@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "medtek.organisation",
     "medtek.imports",
     "medtek.devices",
+    "medtek.inhouse",
     "medtek.demo",
 ]
 

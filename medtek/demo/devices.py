@@ -177,6 +177,20 @@ MODELS = [
         12,
         4,
     ),
+    (
+        "Region Mälarmark MFT",
+        "Sugkoppling neonatal",
+        "1.0",
+        "",
+        "",
+        "Z12040199",
+        "IIa",
+        False,
+        "none",
+        "none",
+        12,
+        2,
+    ),
 ]
 
 

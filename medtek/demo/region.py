@@ -182,6 +182,9 @@ def _load(write: object) -> dict[str, Unit]:
     from medtek.demo import devices
 
     write(f"  {devices.load(u)} devices with inspection plans, some overdue")
+    from medtek.demo import inhouse
+
+    write(f"  {inhouse.load(u)} in-house file (another in-house device has none yet)")
     return u
 
 

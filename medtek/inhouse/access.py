@@ -1,0 +1,58 @@
+"""Access scoping for in-house files (design.md, Access).
+
+Whoever sees a device model in the register sees its in-house file: the register's keepers and
+reviewers see the whole catalogue, everyone else the models of the devices they can see (so staff
+who use an in-house device can read what it is for and why it is made here). Anyone with a role
+on the manufacturing unit sees the files it answers for. MT engineers, quality leads and
+administrators on the manufacturing unit keep the file.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from medtek.devices.access import device_models_visible_to
+from medtek.organisation.access import grants_of, has_role, path_q
+from medtek.organisation.models import Unit
+from medtek.organisation.roles import Role
+
+from .models import InhouseDevice
+
+FILE_WRITERS = frozenset({Role.MT_ENGINEER, Role.QUALITY_LEAD, Role.ADMINISTRATOR})
+
+
+def inhouse_devices_visible_to(user: Any) -> QuerySet[InhouseDevice]:
+    if grants_of(user).superuser:
+        return InhouseDevice.objects.all()
+    return InhouseDevice.objects.filter(
+        Q(device_model__in=device_models_visible_to(user).values("pk"))
+        | path_q(user, "manufacturer_unit__path")
+    )
+
+
+def inhouse_device_for_user(user: Any, pk: Any, *, write: bool = False) -> InhouseDevice:
+    """One in-house file, or 404 if the user may not see it; with ``write``, 403 unless they may
+    keep it."""
+    try:
+        file = (
+            inhouse_devices_visible_to(user)
+            .select_related("device_model", "manufacturer_unit__care_provider")
+            .get(pk=pk)
+        )
+    except (InhouseDevice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if write and not may_keep_file(user, file.manufacturer_unit):
+        raise PermissionDenied
+    return file
+
+
+def may_keep_file(user: Any, unit: Unit | None = None) -> bool:
+    """May ``user`` keep in-house files of ``unit`` (or of some unit, if none is given)?"""
+    return has_role(user, FILE_WRITERS, unit)
+
+
+def manufacturing_units(user: Any) -> QuerySet[Unit]:
+    """Units whose in-house files the user may keep."""
+    return Unit.objects.filter(path_q(user, roles=FILE_WRITERS))

@@ -1,0 +1,49 @@
+"""Serializers parse and validate; the viewset writes through the services."""
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from ..models import InhouseDevice
+
+
+class InhouseDeviceSerializer(serializers.ModelSerializer):
+    device_model_name = serializers.CharField(source="device_model.__str__", read_only=True)
+    risk_class = serializers.CharField(source="device_model.risk_class", read_only=True)
+    regulation = serializers.CharField(read_only=True)
+    manufacturer_unit_name = serializers.CharField(source="manufacturer_unit.name", read_only=True)
+    evidence_complete = serializers.SerializerMethodField(
+        help_text="Whether the evidence for MDR art. 5(5)(a)–(c) holds today."
+    )
+
+    class Meta:
+        model = InhouseDevice
+        fields = [
+            "id",
+            "file_number",
+            "device_model",
+            "device_model_name",
+            "risk_class",
+            "regulation",
+            "kind",
+            "based_on",
+            "intended_purpose",
+            "manufacturer_unit",
+            "manufacturer_unit_name",
+            "not_transferred",
+            "qms_reference",
+            "justification",
+            "market_search",
+            "market_searched_on",
+            "justification_review_due",
+            "evidence_complete",
+        ]
+        read_only_fields = ["file_number"]
+        validators: list[object] = []  # one file per model is checked by the service
+
+    def get_evidence_complete(self, obj: Any) -> bool:
+        annotated = getattr(obj, "evidence_complete", None)
+        if annotated is not None:
+            return bool(annotated)
+        return all(c.met for c in obj.conditions(timezone.localdate()))

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InhouseConfig(AppConfig):
+    name = "medtek.inhouse"
+    label = "inhouse"
+    verbose_name = _("In-house manufacture")
+
+    def ready(self) -> None:
+        from medtek.core.access import register_scope
+
+        from . import access
+        from .models import InhouseDevice
+
+        register_scope(InhouseDevice, access.inhouse_devices_visible_to)

@@ -1,0 +1,114 @@
+"""Writes to in-house files: explicit actor, one transaction, validation first, one AuditEvent in
+the same transaction (design.md, Where rules live). Views, API and the demo all call these."""
+
+import contextlib
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from medtek.core import audit
+from medtek.core.models import NumberSeries
+from medtek.core.numbering import number_allocate, number_series_create
+from medtek.organisation.models import Unit
+
+from .access import may_keep_file
+from .models import FILE_NUMBER_FORMAT, FILE_NUMBER_SERIES, InhouseDevice
+
+#: What a user may give or change; the number is allocated and the model never changes.
+FILE_FIELDS = frozenset(
+    {
+        "kind",
+        "based_on",
+        "intended_purpose",
+        "manufacturer_unit",
+        "not_transferred",
+        "qms_reference",
+        "justification",
+        "market_search",
+        "market_searched_on",
+        "justification_review_due",
+    }
+)
+
+
+def _require_keeper(actor: Any, unit: Unit | None) -> None:
+    if actor is not None and not may_keep_file(actor, unit):
+        raise PermissionDenied(
+            _(
+                "Only MT engineers, quality leads and administrators of the manufacturing unit "
+                "keep its in-house files."
+            )
+        )
+
+
+def _apply(file: InhouseDevice, changes: dict[str, Any]) -> None:
+    unknown = set(changes) - FILE_FIELDS
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed here.") for k in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(file, name, value.strip() if isinstance(value, str) else value)
+
+
+def _ensure_series(actor: Any) -> None:
+    """The first file creates the number series (audited, as any new series); an administrator
+    may give it another format later."""
+    if NumberSeries.objects.filter(key=FILE_NUMBER_SERIES).exists():
+        return
+    with contextlib.suppress(IntegrityError):  # created meanwhile by a concurrent first file
+        number_series_create(
+            actor=actor,
+            key=FILE_NUMBER_SERIES,
+            name="Egentillverkade MTP",
+            format=FILE_NUMBER_FORMAT,
+        )
+
+
+@transaction.atomic
+def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> InhouseDevice:
+    """Open the in-house file of an in-house manufactured device model (MDR art. 5(5)).
+
+    The file gets the next number of the ``inhouse`` number series, in this transaction
+    (domain.md §3: never reused, never skipped silently).
+    """
+    file = InhouseDevice(device_model=device_model)
+    _apply(file, fields)
+    if file.manufacturer_unit_id is None:
+        raise ValidationError({"manufacturer_unit": _("Say which unit makes the device.")})
+    _require_keeper(actor, file.manufacturer_unit)
+    file.full_clean(exclude=["file_number"])
+    _ensure_series(actor)
+    file.file_number = number_allocate(series_key=FILE_NUMBER_SERIES)
+    file.save()
+    audit.record(actor=actor, action="inhouse_device.create", obj=file, after=audit.snapshot(file))
+    return file
+
+
+@transaction.atomic
+def inhouse_device_update(
+    *, actor: Any, inhouse_device: InhouseDevice, reason: str = "", **changes: Any
+) -> InhouseDevice:
+    """Change an in-house file. Moving it to another manufacturing unit needs the right to keep
+    files there as well."""
+    file = (
+        InhouseDevice.objects.select_for_update()
+        .select_related("device_model", "manufacturer_unit")
+        .get(pk=inhouse_device.pk)
+    )
+    _require_keeper(actor, file.manufacturer_unit)
+    before = audit.snapshot(file)
+    _apply(file, changes)
+    if "manufacturer_unit" in changes:
+        _require_keeper(actor, file.manufacturer_unit)
+    file.full_clean()
+    file.save()
+    audit.record(
+        actor=actor,
+        action="inhouse_device.update",
+        obj=file,
+        before=before,
+        after=audit.snapshot(file),
+        reason=reason,
+    )
+    return file

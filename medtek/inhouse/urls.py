@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "inhouse"
+
+urlpatterns = [
+    path("", views.file_list, name="file_list"),
+    path("new/", views.file_create, name="file_create"),
+    path("<int:pk>/", views.file_detail, name="file_detail"),
+    path("<int:pk>/edit/", views.file_edit, name="file_edit"),
+]
