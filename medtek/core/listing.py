@@ -6,7 +6,7 @@ from typing import Any
 
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -39,7 +39,12 @@ def list_page(
     if key not in sort_fields:
         sort, key = default_sort, default_sort.lstrip("-")
     field = sort_fields[key]
-    qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "pk")
+    # Empty values sort last going up and first going down, on SQLite as on PostgreSQL (whose
+    # default this is, so its indexes still serve the order).
+    order = (
+        F(field).desc(nulls_first=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    )
+    qs = qs.order_by(order, "pk")
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
         rows = (export_row(obj) for obj in qs.iterator(chunk_size=2000))
