@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from medtek.devices.models import IVDR_CLASSES, Device, DeviceModel, DeviceStatus
@@ -117,7 +117,9 @@ class InhouseDevice(models.Model):
     def clean(self) -> None:
         errors: dict[str, ValidationError] = {}
         model = getattr(self, "device_model", None)
-        if model is not None and not model.is_in_house:
+        # Checked when the file is opened. A model reclassified as CE-marked later keeps its file
+        # (the history must stay), which then shows as incomplete: see conditions().
+        if self._state.adding and model is not None and not model.is_in_house:
             errors["device_model"] = ValidationError(
                 _(
                     "%(model)s is registered as CE-marked. Only a model registered as in-house "
@@ -125,7 +127,7 @@ class InhouseDevice(models.Model):
                 ),
                 params={"model": model},
             )
-        if self.kind in (self.Kind.MODIFIED, self.Kind.COMBINED) and not self.based_on.strip():
+        if self.kind in (self.Kind.MODIFIED, self.Kind.COMBINED) and not self.based_on:
             errors["based_on"] = ValidationError(
                 _("Name the CE-marked devices that this device modifies or combines.")
             )
@@ -150,23 +152,34 @@ class InhouseDevice(models.Model):
             .exclude(unit__care_provider_id=self.manufacturer_unit.care_provider_id)
         )
 
-    def conditions(self, today: datetime.date) -> list["Condition"]:
-        """The art. 5(5) conditions this file keeps evidence of, and whether the evidence holds."""
-        elsewhere = list(
-            self.devices_elsewhere()
-            .order_by("unit__name")
-            .values_list("unit__name", flat=True)
-            .distinct()
+    def conditions(
+        self, today: datetime.date, *, visible_devices: models.QuerySet[Device] | None = None
+    ) -> list["Condition"]:
+        """The art. 5(5) conditions this file keeps evidence of, and whether the evidence holds.
+
+        ``visible_devices`` (the reader's scope) decides which units a problem may name; units
+        outside it are only counted. :func:`incomplete_q` is the same test in SQL.
+        """
+        found: list[Condition] = []
+        if not self.device_model.is_in_house:
+            found.append(
+                Condition(
+                    "",
+                    _("Registered as in-house manufactured"),
+                    gettext("The device model is registered as CE-marked."),
+                )
+            )
+        found.append(
+            Condition("a", _("Not transferred to another legal entity"), self._a(visible_devices))
         )
-        if elsewhere:
-            a_problem = gettext("Held by a unit of another care provider: %(units)s.") % {
-                "units": ", ".join(elsewhere)
-            }
-        elif not self.not_transferred:
-            a_problem = gettext("No statement that the device stays within the region's own care.")
-        else:
-            a_problem = ""
-        if not (self.justification.strip() and self.market_search.strip()):
+        found.append(
+            Condition(
+                "b",
+                _("Quality management system"),
+                "" if self.qms_reference else gettext("No quality management system named."),
+            )
+        )
+        if not (self.justification and self.market_search):
             c_problem = gettext("Justification or market search missing.")
         elif not (self.market_searched_on and self.justification_review_due):
             c_problem = gettext("Date of the market search or of the next check missing.")
@@ -176,17 +189,39 @@ class InhouseDevice(models.Model):
             }
         else:
             c_problem = ""
-        return [
-            Condition("a", _("Not transferred to another legal entity"), a_problem),
-            Condition(
-                "b",
-                _("Quality management system"),
-                ""
-                if self.qms_reference.strip()
-                else gettext("No quality management system named."),
-            ),
-            Condition("c", _("No equivalent device on the market"), c_problem),
-        ]
+        found.append(Condition("c", _("No equivalent device on the market"), c_problem))
+        return found
+
+    def _a(self, visible_devices: models.QuerySet[Device] | None) -> str:
+        units = set(self.devices_elsewhere().values_list("unit_id", flat=True))
+        if units:
+            scope = Device.objects.all() if visible_devices is None else visible_devices
+            seen = set(
+                scope.filter(model_id=self.device_model_id, unit_id__in=units).values_list(
+                    "unit_id", flat=True
+                )
+            )
+            names = sorted(Unit.objects.filter(pk__in=seen).values_list("name", flat=True))
+            hidden = len(units - seen)
+            if not names:
+                return ngettext(
+                    "Held by %(count)d unit of another care provider.",
+                    "Held by %(count)d units of another care provider.",
+                    hidden,
+                ) % {"count": hidden}
+            text = gettext("Held by a unit of another care provider: %(units)s.") % {
+                "units": ", ".join(names)
+            }
+            if hidden:
+                text += " " + ngettext(
+                    "And %(count)d more unit outside your view.",
+                    "And %(count)d more units outside your view.",
+                    hidden,
+                ) % {"count": hidden}
+            return text
+        if not self.not_transferred:
+            return gettext("No statement that the device stays within the region's own care.")
+        return ""
 
 
 @dataclass(frozen=True)
@@ -211,7 +246,8 @@ def incomplete_q(today: datetime.date) -> Q:
         .exclude(unit__care_provider_id=OuterRef("manufacturer_unit__care_provider_id"))
     )
     return (
-        Q(not_transferred=False)
+        ~Q(device_model__conformity=DeviceModel.Conformity.IN_HOUSE)
+        | Q(not_transferred=False)
         | Q(Exists(elsewhere))
         | Q(qms_reference="")
         | Q(justification="")

@@ -56,7 +56,8 @@ def _ensure_series(actor: Any) -> None:
     may give it another format later."""
     if NumberSeries.objects.filter(key=FILE_NUMBER_SERIES).exists():
         return
-    with contextlib.suppress(IntegrityError):  # created meanwhile by a concurrent first file
+    # Created meanwhile by a concurrent first file: the series is there, which is all we need.
+    with contextlib.suppress(IntegrityError, ValidationError):
         number_series_create(
             actor=actor,
             key=FILE_NUMBER_SERIES,
@@ -80,7 +81,17 @@ def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> In
     file.full_clean(exclude=["file_number"])
     _ensure_series(actor)
     file.file_number = number_allocate(series_key=FILE_NUMBER_SERIES)
-    file.save()
+    try:
+        with transaction.atomic():
+            file.save()
+    except IntegrityError:
+        # Another file for the same model was opened at the same moment (the check above could
+        # not see it yet); the database's unique constraint decides.
+        if InhouseDevice.objects.filter(device_model=file.device_model).exists():
+            raise ValidationError(
+                {"device_model": _("This device model already has an in-house file.")}
+            ) from None
+        raise
     audit.record(actor=actor, action="inhouse_device.create", obj=file, after=audit.snapshot(file))
     return file
 

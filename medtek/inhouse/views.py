@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from medtek.core.formviews import add_service_errors, form_page
 from medtek.core.listing import list_page
-from medtek.devices.access import device_models_visible_to
+from medtek.devices.access import device_models_visible_to, devices_visible_to
 from medtek.devices.models import DeviceModel
 
 from . import access, selectors, services
@@ -53,7 +53,7 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "file": file,
             "model": file.device_model,
-            "conditions": file.conditions(today),
+            "conditions": file.conditions(today, visible_devices=devices_visible_to(request.user)),
             "units": selectors.units_using(request.user, file),
             "may_change": access.may_keep_file(request.user, file.manufacturer_unit),
             "today": today,

@@ -96,3 +96,120 @@ def test_it_says_which_regulation_applies(mt, adapter, make_file):
     assert InhouseDevice.objects.get(device_model=adapter).regulation == "MDR"  # stored class
     device_services.device_model_update(actor=mt, model=adapter, risk_class="C")
     assert InhouseDevice.objects.get(device_model=adapter).regulation == "IVDR"
+
+
+# Python and SQL agree -----------------------------------------------------------------------
+
+
+def _scenarios(org, mt, adapter, make_file):
+    """Files in every state the evidence can be in, each on its own in-house model."""
+
+    def model(name):
+        return device_services.device_model_create(
+            actor=mt,
+            manufacturer="Region Test MFT",
+            trade_name=name,
+            risk_class="IIa",
+            conformity="in_house",
+        )
+
+    def held_by(m, unit, number):
+        return device_services.device_register(
+            actor=mt,
+            unit=unit,
+            model=m,
+            inventory_number=number,
+            acceptance_checked_on=ACCEPTED,
+            status_since=ACCEPTED,
+        )
+
+    files = [make_file(adapter)]
+    for n, changes in enumerate(
+        [
+            {"not_transferred": False},
+            {"qms_reference": ""},
+            {"justification": ""},
+            {"market_search": ""},
+            {"market_searched_on": None},
+            {"justification_review_due": None},
+            {"justification_review_due": TODAY - datetime.timedelta(days=1)},
+            {"justification_review_due": TODAY},
+        ]
+    ):
+        files.append(make_file(model(f"Modell {n}"), **changes))
+    elsewhere = model("Hos privat VC")
+    held_by(elsewhere, org.private_pcc, "PRIV-1")
+    files.append(make_file(elsewhere))
+    in_region = model("Hos enhet B")
+    held_by(in_region, org.unit_b, "B-1")
+    files.append(make_file(in_region))
+    reclassified = model("Omklassad")
+    files.append(make_file(reclassified))
+    device_services.device_model_update(actor=mt, model=reclassified, conformity="ce")
+    return files
+
+
+def test_the_sql_test_agrees_with_the_files_own(org, mt, adapter, make_file):
+    from medtek.inhouse.selectors import inhouse_list_queryset
+
+    files = [InhouseDevice.objects.get(pk=f.pk) for f in _scenarios(org, mt, adapter, make_file)]
+    complete = {f.pk for f in files if all(c.met for c in f.conditions(TODAY))}
+    assert len(complete) == 3  # the complete file, the one due today, the one in unit B
+    incomplete_pks = set(
+        InhouseDevice.objects.filter(incomplete_q(TODAY)).values_list("pk", flat=True)
+    )
+    complete_pks = set(
+        InhouseDevice.objects.exclude(incomplete_q(TODAY)).values_list("pk", flat=True)
+    )
+    annotated = dict(inhouse_list_queryset(mt, TODAY).values_list("pk", "evidence_complete"))
+    assert complete_pks == complete
+    assert incomplete_pks == {f.pk for f in files} - complete
+    assert {pk for pk, ok in annotated.items() if ok} == complete
+
+
+def test_a_file_whose_model_became_ce_marked_shows_why_and_stays_editable(mt, adapter, make_file):
+    file = make_file(adapter)
+    device_services.device_model_update(actor=mt, model=adapter, conformity="ce")
+    file = InhouseDevice.objects.get(pk=file.pk)
+    problems = {c.label: c.problem for c in file.conditions(TODAY) if not c.met}
+    assert list(problems.values()) == ["The device model is registered as CE-marked."]
+    # Its history stays, and it can still be corrected.
+    from medtek.inhouse import services
+
+    services.inhouse_device_update(actor=mt, inhouse_device=file, qms_reference="Rutin 14")
+
+
+def test_a_reader_is_told_of_units_outside_their_view_without_their_names(
+    org, mt, adapter_in_a, adapter, make_file
+):
+    from medtek.devices.access import devices_visible_to
+
+    file = make_file(adapter)
+    device_services.device_register(
+        actor=mt,
+        unit=org.private_pcc,
+        model=adapter,
+        inventory_number="EGT-PRIV-1",
+        acceptance_checked_on=ACCEPTED,
+        status_since=ACCEPTED,
+    )
+    device_services.device_register(
+        actor=mt,
+        unit=org.private_pcc,
+        model=adapter,
+        inventory_number="EGT-PRIV-2",
+        acceptance_checked_on=ACCEPTED,
+        status_since=ACCEPTED,
+    )
+
+    def problem_for(user):
+        (a,) = [
+            c
+            for c in file.conditions(TODAY, visible_devices=devices_visible_to(user))
+            if c.point == "a"
+        ]
+        return str(a.problem)
+
+    assert problem_for(org.colleague) == "Held by 1 unit of another care provider."
+    assert problem_for(org.private_staff) == "Held by a unit of another care provider: Privat VC."
+    assert problem_for(mt) == "Held by a unit of another care provider: Privat VC."

@@ -199,3 +199,16 @@ def test_it_numbers_files_in_a_series_the_region_has_set_up(mt, adapter, make_fi
 
     number_series_create(actor=None, key="inhouse", name="Egentillverkning", format="ET {yy}/{seq}")
     assert make_file(adapter).file_number == f"ET {YEAR % 100:02d}/1"
+
+
+def test_two_files_opened_at_once_for_one_model_leave_one(mt, adapter, make_file, monkeypatch):
+    """The check before saving cannot see a file opened by a concurrent request; the database's
+    unique constraint then decides, with the same message and no number used up."""
+    make_file(adapter)
+    monkeypatch.setattr(InhouseDevice, "validate_unique", lambda self, exclude=None: None)
+    with pytest.raises(ValidationError) as exc:
+        make_file(adapter)
+    assert exc.value.message_dict["device_model"] == [
+        "This device model already has an in-house file."
+    ]
+    assert NumberCounter.objects.get(series__key="inhouse", year=YEAR).last_value == 1

@@ -128,9 +128,19 @@ def test_it_sorts_by_the_next_market_check(client, mt, make_file, file):
         _in_house_model(mt, "Sugkoppling"),
         justification_review_due=file.justification_review_due + datetime.timedelta(days=30),
     )
+    undated = make_file(_in_house_model(mt, "Utan datum"), justification_review_due=None)
     _login(client, mt)
-    assert _listed(client.get(LIST, {"sort": "-review"})) == [later.file_number, file.file_number]
-    assert _listed(client.get(LIST, {"sort": "review"})) == [file.file_number, later.file_number]
+    # A file without a date comes last going up and first going down, on both databases.
+    assert _listed(client.get(LIST, {"sort": "-review"})) == [
+        undated.file_number,
+        later.file_number,
+        file.file_number,
+    ]
+    assert _listed(client.get(LIST, {"sort": "review"})) == [
+        file.file_number,
+        later.file_number,
+        undated.file_number,
+    ]
 
 
 def test_it_lists_thirty_files_in_as_few_queries_as_three(client, mt, make_file):
@@ -276,3 +286,29 @@ def test_the_sorted_column_header_announces_its_order(client, mt, file):
     html = client.get(LIST, {"sort": "-file_number"}).content.decode()
     assert '<th scope="col" aria-sort="descending"><a href="?sort=file_number">' in html
     assert html.count("aria-sort") == 1
+
+
+def test_a_file_whose_model_became_ce_marked_can_still_be_edited(client, mt, mft, adapter, file):
+    device_services.device_model_update(actor=mt, model=adapter, conformity="ce")
+    _login(client, mt)
+    detail = client.get(_detail(file)).content.decode()
+    assert "Produktmodellen är inte längre registrerad som egentillverkad." in detail
+    response = client.post(_edit(file), _form(mft, qms_reference="Rutin MFT-R-014"))
+    assert response.status_code == 302
+    file.refresh_from_db()
+    assert file.qms_reference == "Rutin MFT-R-014"
+    assert _listed(client.get(LIST, {"evidence": "incomplete"})) == [file.file_number]
+
+
+def test_the_detail_page_names_no_unit_the_reader_cannot_see(client, org, mt, adapter, file):
+    device_services.device_register(
+        actor=mt,
+        unit=org.private_pcc,
+        model=adapter,
+        inventory_number="EGT-PRIV-1",
+        acceptance_checked_on=ACCEPTED,
+        status_since=ACCEPTED,
+    )
+    html = _login(client, org.colleague).get(_detail(file)).content.decode()
+    assert "Privat VC" not in html
+    assert "Finns hos 1 enhet med annan vårdgivare." in html
