@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from medtek.devices.models import DeviceModel
 from medtek.organisation.models import Unit
 
-from .models import InhouseDevice
+from .models import FILE_FIELDS, InhouseDevice
 
 
 class DateInput(forms.DateInput):
@@ -20,19 +20,7 @@ class InhouseDeviceForm(forms.ModelForm):
 
     class Meta:
         model = InhouseDevice
-        fields = [
-            "device_model",
-            "kind",
-            "based_on",
-            "intended_purpose",
-            "manufacturer_unit",
-            "not_transferred",
-            "qms_reference",
-            "justification",
-            "market_search",
-            "market_searched_on",
-            "justification_review_due",
-        ]
+        fields = ["device_model", *FILE_FIELDS]
         widgets = {
             "based_on": forms.Textarea(attrs={"rows": 2}),
             "intended_purpose": forms.Textarea(attrs={"rows": 3}),

@@ -26,6 +26,21 @@ from medtek.organisation.models import Unit
 FILE_NUMBER_SERIES = "inhouse"
 FILE_NUMBER_FORMAT = "EGT-{yyyy}-{seq:03}"
 
+#: What a person gives and may change, in form order; the number is allocated and the model
+#: never changes (services, form and API all use this list).
+FILE_FIELDS = (
+    "kind",
+    "based_on",
+    "intended_purpose",
+    "manufacturer_unit",
+    "not_transferred",
+    "qms_reference",
+    "justification",
+    "market_search",
+    "market_searched_on",
+    "justification_review_due",
+)
+
 
 class InhouseDevice(models.Model):
     """The in-house file of one device model made, modified or combined by the region.

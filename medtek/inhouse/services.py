@@ -14,23 +14,7 @@ from medtek.core.numbering import number_allocate, number_series_create
 from medtek.organisation.models import Unit
 
 from .access import may_keep_file
-from .models import FILE_NUMBER_FORMAT, FILE_NUMBER_SERIES, InhouseDevice
-
-#: What a user may give or change; the number is allocated and the model never changes.
-FILE_FIELDS = frozenset(
-    {
-        "kind",
-        "based_on",
-        "intended_purpose",
-        "manufacturer_unit",
-        "not_transferred",
-        "qms_reference",
-        "justification",
-        "market_search",
-        "market_searched_on",
-        "justification_review_due",
-    }
-)
+from .models import FILE_FIELDS, FILE_NUMBER_FORMAT, FILE_NUMBER_SERIES, InhouseDevice
 
 
 def _require_keeper(actor: Any, unit: Unit | None) -> None:
@@ -44,7 +28,7 @@ def _require_keeper(actor: Any, unit: Unit | None) -> None:
 
 
 def _apply(file: InhouseDevice, changes: dict[str, Any]) -> None:
-    unknown = set(changes) - FILE_FIELDS
+    unknown = set(changes) - set(FILE_FIELDS)
     if unknown:
         raise ValidationError({k: _("This field cannot be changed here.") for k in sorted(unknown)})
     for name, value in changes.items():

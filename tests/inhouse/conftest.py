@@ -45,27 +45,47 @@ def mft(org) -> Unit:
 
 
 @pytest.fixture
-def adapter(mt) -> DeviceModel:  # noqa: F811  (the imported fixture)
-    return device_services.device_model_create(
-        actor=mt,
-        manufacturer="Region Test MFT",
-        trade_name="Trycksensoradapter",
-        model_version="1.2",
-        risk_class="IIa",
-        conformity=DeviceModel.Conformity.IN_HOUSE,
-    )
+def make_model(mt):  # noqa: F811  (the imported fixture)
+    """``make_model("Sugkoppling")``: an in-house device model of the MT department."""
+
+    def make(trade_name: str, **fields: Any) -> DeviceModel:
+        fields.setdefault("risk_class", "IIa")
+        return device_services.device_model_create(
+            actor=mt,
+            manufacturer="Region Test MFT",
+            trade_name=trade_name,
+            conformity=DeviceModel.Conformity.IN_HOUSE,
+            **fields,
+        )
+
+    return make
 
 
 @pytest.fixture
-def adapter_in_a(org, mt, adapter) -> Device:  # noqa: F811
-    return device_services.device_register(
-        actor=mt,
-        unit=org.unit_a,
-        model=adapter,
-        inventory_number="EGT-DEV-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+def hold(mt):  # noqa: F811
+    """``hold(model, unit, "INV-1")``: register an accepted device of the model at the unit."""
+
+    def register(model: DeviceModel, unit: Unit, inventory_number: str) -> Device:
+        return device_services.device_register(
+            actor=mt,
+            unit=unit,
+            model=model,
+            inventory_number=inventory_number,
+            acceptance_checked_on=ACCEPTED,
+            status_since=ACCEPTED,
+        )
+
+    return register
+
+
+@pytest.fixture
+def adapter(make_model) -> DeviceModel:
+    return make_model("Trycksensoradapter", model_version="1.2")
+
+
+@pytest.fixture
+def adapter_in_a(org, adapter, hold) -> Device:
+    return hold(adapter, org.unit_a, "EGT-DEV-1")
 
 
 def complete_fields(mft: Unit, **changes: Any) -> dict[str, Any]:

@@ -4,8 +4,6 @@ errors with field messages."""
 import pytest
 
 from medtek.core.models import AuditEvent
-from medtek.devices import services as device_services
-from medtek.devices.models import DeviceModel
 from medtek.inhouse.models import InhouseDevice
 from tests.inhouse.conftest import PERSONAS, SEES_FILE
 
@@ -65,14 +63,8 @@ def test_it_returns_the_file_with_its_evidence(api, mt, file):
     assert row["manufacturer_unit_name"] == "MFT"
 
 
-def test_it_filters_files_whose_evidence_does_not_hold(api, mt, make_file, file):
-    model = device_services.device_model_create(
-        actor=mt,
-        manufacturer="Region Test MFT",
-        trade_name="Sugkoppling",
-        risk_class="IIa",
-        conformity=DeviceModel.Conformity.IN_HOUSE,
-    )
+def test_it_filters_files_whose_evidence_does_not_hold(api, mt, make_file, file, make_model):
+    model = make_model("Sugkoppling")
     missing = make_file(model, not_transferred=False)
     rows = api.as_(mt).get(FILES, {"evidence": "incomplete"}).json()["results"]
     assert [(r["file_number"], r["evidence_complete"]) for r in rows] == [
@@ -158,14 +150,8 @@ def test_an_mt_engineer_changes_a_file(api, mt, file):
     )
 
 
-def test_a_file_stays_with_its_model(api, mt, file):
-    other = device_services.device_model_create(
-        actor=mt,
-        manufacturer="Region Test MFT",
-        trade_name="Sugkoppling",
-        risk_class="IIa",
-        conformity=DeviceModel.Conformity.IN_HOUSE,
-    )
+def test_a_file_stays_with_its_model(api, mt, file, make_model):
+    other = make_model("Sugkoppling")
     before = _state()
     response = api.as_(mt).patch(_url(file), {"device_model": other.pk}, format="json")
     assert response.status_code == 400

@@ -9,7 +9,6 @@ from django.utils import timezone
 from medtek.devices import services as device_services
 from medtek.devices.models import DeviceStatus
 from medtek.inhouse.models import InhouseDevice, incomplete_q
-from tests.devices.conftest import ACCEPTED
 
 TODAY = timezone.localdate()
 
@@ -52,18 +51,11 @@ def test_it_names_what_is_missing(adapter, make_file, changes, point, says):
     assert _listed_incomplete(file)
 
 
-def test_a_device_held_by_another_care_provider_breaks_a(org, mt, adapter, make_file):
+def test_a_device_held_by_another_care_provider_breaks_a(org, mt, adapter, make_file, hold):
     """Art. 5(5)(a): not transferred to another legal entity. A private primary care centre is
     another legal entity than the region."""
     file = make_file(adapter)
-    device = device_services.device_register(
-        actor=mt,
-        unit=org.private_pcc,
-        model=adapter,
-        inventory_number="EGT-PRIV-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+    device = hold(adapter, org.private_pcc, "EGT-PRIV-1")
     problems = _problems(file)
     assert list(problems) == ["a"]
     assert "Privat VC" in str(problems["a"])
@@ -77,16 +69,9 @@ def test_a_device_held_by_another_care_provider_breaks_a(org, mt, adapter, make_
     assert not _listed_incomplete(file)
 
 
-def test_a_device_in_another_region_run_unit_is_not_a_transfer(org, mt, adapter, make_file):
+def test_a_device_in_another_region_run_unit_is_not_a_transfer(org, mt, adapter, make_file, hold):
     file = make_file(adapter)
-    device_services.device_register(
-        actor=mt,
-        unit=org.unit_b,
-        model=adapter,
-        inventory_number="EGT-B-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+    hold(adapter, org.unit_b, "EGT-B-1")
     assert _problems(file) == {}
 
 
@@ -101,28 +86,8 @@ def test_it_says_which_regulation_applies(mt, adapter, make_file):
 # Python and SQL agree -----------------------------------------------------------------------
 
 
-def _scenarios(org, mt, adapter, make_file):
+def _scenarios(org, mt, adapter, make_file, hold, make_model):
     """Files in every state the evidence can be in, each on its own in-house model."""
-
-    def model(name):
-        return device_services.device_model_create(
-            actor=mt,
-            manufacturer="Region Test MFT",
-            trade_name=name,
-            risk_class="IIa",
-            conformity="in_house",
-        )
-
-    def held_by(m, unit, number):
-        return device_services.device_register(
-            actor=mt,
-            unit=unit,
-            model=m,
-            inventory_number=number,
-            acceptance_checked_on=ACCEPTED,
-            status_since=ACCEPTED,
-        )
-
     files = [make_file(adapter)]
     for n, changes in enumerate(
         [
@@ -136,23 +101,26 @@ def _scenarios(org, mt, adapter, make_file):
             {"justification_review_due": TODAY},
         ]
     ):
-        files.append(make_file(model(f"Modell {n}"), **changes))
-    elsewhere = model("Hos privat VC")
-    held_by(elsewhere, org.private_pcc, "PRIV-1")
+        files.append(make_file(make_model(f"Modell {n}"), **changes))
+    elsewhere = make_model("Hos privat VC")
+    hold(elsewhere, org.private_pcc, "PRIV-1")
     files.append(make_file(elsewhere))
-    in_region = model("Hos enhet B")
-    held_by(in_region, org.unit_b, "B-1")
+    in_region = make_model("Hos enhet B")
+    hold(in_region, org.unit_b, "B-1")
     files.append(make_file(in_region))
-    reclassified = model("Omklassad")
+    reclassified = make_model("Omklassad")
     files.append(make_file(reclassified))
     device_services.device_model_update(actor=mt, model=reclassified, conformity="ce")
     return files
 
 
-def test_the_sql_test_agrees_with_the_files_own(org, mt, adapter, make_file):
+def test_the_sql_test_agrees_with_the_files_own(org, mt, adapter, make_file, hold, make_model):
     from medtek.inhouse.selectors import inhouse_list_queryset
 
-    files = [InhouseDevice.objects.get(pk=f.pk) for f in _scenarios(org, mt, adapter, make_file)]
+    files = [
+        InhouseDevice.objects.get(pk=f.pk)
+        for f in _scenarios(org, mt, adapter, make_file, hold, make_model)
+    ]
     complete = {f.pk for f in files if all(c.met for c in f.conditions(TODAY))}
     assert len(complete) == 3  # the complete file, the one due today, the one in unit B
     incomplete_pks = set(
@@ -180,27 +148,13 @@ def test_a_file_whose_model_became_ce_marked_shows_why_and_stays_editable(mt, ad
 
 
 def test_a_reader_is_told_of_units_outside_their_view_without_their_names(
-    org, mt, adapter_in_a, adapter, make_file
+    org, mt, adapter_in_a, adapter, make_file, hold
 ):
     from medtek.devices.access import devices_visible_to
 
     file = make_file(adapter)
-    device_services.device_register(
-        actor=mt,
-        unit=org.private_pcc,
-        model=adapter,
-        inventory_number="EGT-PRIV-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
-    device_services.device_register(
-        actor=mt,
-        unit=org.private_pcc,
-        model=adapter,
-        inventory_number="EGT-PRIV-2",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+    hold(adapter, org.private_pcc, "EGT-PRIV-1")
+    hold(adapter, org.private_pcc, "EGT-PRIV-2")
 
     def problem_for(user):
         (a,) = [

@@ -8,8 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from medtek.core.models import AuditEvent, NumberCounter
-from medtek.devices import services as device_services
-from medtek.devices.models import DeviceModel
 from medtek.inhouse import services
 from medtek.inhouse.models import InhouseDevice
 from medtek.organisation.roles import Role
@@ -19,19 +17,9 @@ from tests.inhouse.conftest import complete_fields
 YEAR = timezone.localdate().year
 
 
-def _second_model(mt, name="Sugkoppling"):
-    return device_services.device_model_create(
-        actor=mt,
-        manufacturer="Region Test MFT",
-        trade_name=name,
-        risk_class="IIa",
-        conformity=DeviceModel.Conformity.IN_HOUSE,
-    )
-
-
-def test_it_numbers_files_in_order_from_the_inhouse_series(mt, adapter, make_file):
+def test_it_numbers_files_in_order_from_the_inhouse_series(mt, adapter, make_file, make_model):
     first = make_file(adapter)
-    second = make_file(_second_model(mt))
+    second = make_file(make_model("Sugkoppling"))
     assert (first.file_number, second.file_number) == (f"EGT-{YEAR}-001", f"EGT-{YEAR}-002")
 
 

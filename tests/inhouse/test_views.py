@@ -11,9 +11,7 @@ from django.urls import reverse
 
 from medtek.core.models import AuditEvent
 from medtek.devices import services as device_services
-from medtek.devices.models import DeviceModel
 from medtek.inhouse.models import InhouseDevice
-from tests.devices.conftest import ACCEPTED
 from tests.inhouse.conftest import PERSONAS, SEES_FILE
 
 LIST = reverse("inhouse:file_list")
@@ -36,16 +34,6 @@ def _login(client, user):
 def _listed(response):
     assert response.status_code == 200
     return [f.file_number for f in response.context["page"]]
-
-
-def _in_house_model(mt, name):
-    return device_services.device_model_create(
-        actor=mt,
-        manufacturer="Region Test MFT",
-        trade_name=name,
-        risk_class="IIa",
-        conformity=DeviceModel.Conformity.IN_HOUSE,
-    )
 
 
 @pytest.fixture
@@ -90,15 +78,10 @@ def test_the_manufacturing_units_staff_see_its_files(client, org, mft, file):
     assert _listed(client.get(LIST)) == [file.file_number]
 
 
-def test_it_shows_the_evidence_and_the_units_that_use_the_device(client, org, mt, adapter, file):
-    device_services.device_register(
-        actor=mt,
-        unit=org.private_pcc,
-        model=adapter,
-        inventory_number="EGT-PRIV-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+def test_it_shows_the_evidence_and_the_units_that_use_the_device(
+    client, org, mt, adapter, file, hold
+):
+    hold(adapter, org.private_pcc, "EGT-PRIV-1")
     _login(client, mt)
     response = client.get(_detail(file))
     html = response.content.decode()
@@ -110,8 +93,10 @@ def test_it_shows_the_evidence_and_the_units_that_use_the_device(client, org, mt
     assert "Ingen CE-märkt adapter finns för kombinationen" in html
 
 
-def test_it_filters_files_whose_evidence_does_not_hold(client, mt, adapter, make_file, file):
-    missing = make_file(_in_house_model(mt, "Sugkoppling"), qms_reference="")
+def test_it_filters_files_whose_evidence_does_not_hold(
+    client, mt, adapter, make_file, file, make_model
+):
+    missing = make_file(make_model("Sugkoppling"), qms_reference="")
     _login(client, mt)
     assert _listed(client.get(LIST, {"evidence": "incomplete"})) == [missing.file_number]
     assert _listed(client.get(LIST, {"evidence": "complete"})) == [file.file_number]
@@ -121,14 +106,14 @@ def test_it_filters_files_whose_evidence_does_not_hold(client, mt, adapter, make
     assert flags == {file.file_number: True, missing.file_number: False}
 
 
-def test_it_sorts_by_the_next_market_check(client, mt, make_file, file):
+def test_it_sorts_by_the_next_market_check(client, mt, make_file, file, make_model):
     import datetime
 
     later = make_file(
-        _in_house_model(mt, "Sugkoppling"),
+        make_model("Sugkoppling"),
         justification_review_due=file.justification_review_due + datetime.timedelta(days=30),
     )
-    undated = make_file(_in_house_model(mt, "Utan datum"), justification_review_due=None)
+    undated = make_file(make_model("Utan datum"), justification_review_due=None)
     _login(client, mt)
     # A file without a date comes last going up and first going down, on both databases.
     assert _listed(client.get(LIST, {"sort": "-review"})) == [
@@ -143,9 +128,9 @@ def test_it_sorts_by_the_next_market_check(client, mt, make_file, file):
     ]
 
 
-def test_it_lists_thirty_files_in_as_few_queries_as_three(client, mt, make_file):
+def test_it_lists_thirty_files_in_as_few_queries_as_three(client, mt, make_file, make_model):
     for n in range(3):
-        make_file(_in_house_model(mt, f"Modell {n:02}"))
+        make_file(make_model(f"Modell {n:02}"))
     _login(client, mt)
 
     def count():
@@ -157,7 +142,7 @@ def test_it_lists_thirty_files_in_as_few_queries_as_three(client, mt, make_file)
     rows, few = count()
     assert rows == 3
     for n in range(3, 30):
-        make_file(_in_house_model(mt, f"Modell {n:02}"))
+        make_file(make_model(f"Modell {n:02}"))
     rows, many = count()
     assert rows == 30
     assert many <= few
@@ -195,8 +180,10 @@ def test_an_mt_engineer_opens_a_file_through_the_form(client, mt, mft, adapter):
     assert AuditEvent.objects.filter(action="inhouse_device.create", actor=mt).count() == 1
 
 
-def test_the_form_offers_only_in_house_models_without_a_file(client, mt, adapter, pump, file):
-    other = _in_house_model(mt, "Sugkoppling")
+def test_the_form_offers_only_in_house_models_without_a_file(
+    client, mt, adapter, pump, file, make_model
+):
+    other = make_model("Sugkoppling")
     _login(client, mt)
     offered = set(client.get(CREATE).context["form"].fields["device_model"].queryset)
     assert offered == {other}
@@ -257,15 +244,8 @@ def test_a_device_without_a_file_says_so(client, org, adapter_in_a):
     assert "Ingen upprättad ännu (MDR art. 5.5)" in html
 
 
-def test_a_ce_marked_device_has_no_in_house_row(client, org, mt, pump):
-    device = device_services.device_register(
-        actor=mt,
-        unit=org.unit_a,
-        model=pump,
-        inventory_number="CE-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+def test_a_ce_marked_device_has_no_in_house_row(client, org, mt, pump, hold):
+    device = hold(pump, org.unit_a, "CE-1")
     _login(client, org.colleague)
     html = client.get(reverse("devices:device_detail", args=[device.pk])).content.decode()
     assert 'data-testid="inhouse-file"' not in html
@@ -300,15 +280,8 @@ def test_a_file_whose_model_became_ce_marked_can_still_be_edited(client, mt, mft
     assert _listed(client.get(LIST, {"evidence": "incomplete"})) == [file.file_number]
 
 
-def test_the_detail_page_names_no_unit_the_reader_cannot_see(client, org, mt, adapter, file):
-    device_services.device_register(
-        actor=mt,
-        unit=org.private_pcc,
-        model=adapter,
-        inventory_number="EGT-PRIV-1",
-        acceptance_checked_on=ACCEPTED,
-        status_since=ACCEPTED,
-    )
+def test_the_detail_page_names_no_unit_the_reader_cannot_see(client, org, mt, adapter, file, hold):
+    hold(adapter, org.private_pcc, "EGT-PRIV-1")
     html = _login(client, org.colleague).get(_detail(file)).content.decode()
     assert "Privat VC" not in html
     assert "Finns hos 1 enhet med annan vårdgivare." in html

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from ..models import InhouseDevice
+from ..models import FILE_FIELDS, InhouseDevice
 
 
 class InhouseDeviceSerializer(serializers.ModelSerializer):
@@ -26,17 +26,8 @@ class InhouseDeviceSerializer(serializers.ModelSerializer):
             "device_model_name",
             "risk_class",
             "regulation",
-            "kind",
-            "based_on",
-            "intended_purpose",
-            "manufacturer_unit",
+            *FILE_FIELDS,
             "manufacturer_unit_name",
-            "not_transferred",
-            "qms_reference",
-            "justification",
-            "market_search",
-            "market_searched_on",
-            "justification_review_due",
             "evidence_complete",
         ]
         read_only_fields = ["file_number"]
