@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medtek.core import audit
+from medtek.core.changes import apply_changes
 from medtek.organisation.models import Unit
 
 from .access import may_change_register
@@ -30,14 +31,6 @@ from .models import (
 def _require_writer(actor: Any, unit: Unit | None) -> None:
     if actor is not None and not may_change_register(actor, unit):
         raise PermissionDenied(_("Only MT engineers and administrators change the register."))
-
-
-def _apply(obj: Any, changes: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({k: _("This field cannot be changed here.") for k in unknown})
-    for name, value in changes.items():
-        setattr(obj, name, value)
 
 
 # Device models -------------------------------------------------------------------------------
@@ -64,7 +57,7 @@ MODEL_FIELDS = frozenset(
 def device_model_create(*, actor: Any, **fields: Any) -> DeviceModel:
     _require_writer(actor, None)
     model = DeviceModel()
-    _apply(model, fields, MODEL_FIELDS)
+    apply_changes(model, fields, MODEL_FIELDS)
     model.full_clean()
     model.save()
     audit.record(actor=actor, action="device_model.create", obj=model, after=audit.snapshot(model))
@@ -78,7 +71,7 @@ def device_model_update(
     _require_writer(actor, None)
     model = DeviceModel.objects.select_for_update().get(pk=model.pk)
     before = audit.snapshot(model)
-    _apply(model, changes, MODEL_FIELDS)
+    apply_changes(model, changes, MODEL_FIELDS)
     model.full_clean()
     model.save()
     audit.record(
@@ -143,7 +136,7 @@ def device_register(
     """Register a new device in the register."""
     since = status_since or timezone.localdate()
     device = Device(status=status, status_since=since)
-    _apply(device, fields, DEVICE_FIELDS)
+    apply_changes(device, fields, DEVICE_FIELDS)
     if device.unit_id is None:
         raise ValidationError({"unit": _("Say which unit owns the device.")})
     _require_writer(actor, device.unit)
@@ -172,7 +165,7 @@ def device_update(*, actor: Any, device: Device, reason: str = "", **changes: An
     device = Device.objects.select_for_update().select_related("unit").get(pk=device.pk)
     _require_writer(actor, device.unit)
     before = audit.snapshot(device)
-    _apply(device, changes, DEVICE_FIELDS)
+    apply_changes(device, changes, DEVICE_FIELDS)
     if "unit" in changes:
         _require_writer(actor, device.unit)
     device.full_clean()
@@ -375,7 +368,7 @@ def inspection_record(
         performed_on=performed_on,
         performed_by=_user(actor),
     )
-    _apply(inspection, fields, INSPECTION_FIELDS)
+    apply_changes(inspection, fields, INSPECTION_FIELDS)
     inspection.full_clean()
     inspection.save()
     plan_before = audit.snapshot(plan)

@@ -5,14 +5,11 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from medtek.devices.forms import DateInput
 from medtek.devices.models import DeviceModel
 from medtek.organisation.models import Unit
 
 from .models import FILE_FIELDS, InhouseDevice
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class InhouseDeviceForm(forms.ModelForm):

@@ -185,7 +185,11 @@ class InhouseDevice(models.Model):
                 )
             )
         found.append(
-            Condition("a", _("Not transferred to another legal entity"), self._a(visible_devices))
+            Condition(
+                "a",
+                _("Not transferred to another legal entity"),
+                self._transfer_problem(visible_devices),
+            )
         )
         found.append(
             Condition(
@@ -207,7 +211,7 @@ class InhouseDevice(models.Model):
         found.append(Condition("c", _("No equivalent device on the market"), c_problem))
         return found
 
-    def _a(self, visible_devices: models.QuerySet[Device] | None) -> str:
+    def _transfer_problem(self, visible_devices: models.QuerySet[Device] | None) -> str:
         units = set(self.devices_elsewhere().values_list("unit_id", flat=True))
         if units:
             scope = Device.objects.all() if visible_devices is None else visible_devices

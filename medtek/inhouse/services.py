@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from medtek.core import audit
+from medtek.core.changes import apply_changes
 from medtek.core.models import NumberSeries
 from medtek.core.numbering import number_allocate, number_series_create
 from medtek.organisation.models import Unit
@@ -28,11 +29,10 @@ def _require_keeper(actor: Any, unit: Unit | None) -> None:
 
 
 def _apply(file: InhouseDevice, changes: dict[str, Any]) -> None:
-    unknown = set(changes) - set(FILE_FIELDS)
-    if unknown:
-        raise ValidationError({k: _("This field cannot be changed here.") for k in sorted(unknown)})
-    for name, value in changes.items():
-        setattr(file, name, value.strip() if isinstance(value, str) else value)
+    """Texts are kept without surrounding blanks, so that "empty" means the same in Python and in
+    SQL (``incomplete_q``)."""
+    stripped = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    apply_changes(file, stripped, FILE_FIELDS)
 
 
 def _ensure_series(actor: Any) -> None:

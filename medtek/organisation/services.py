@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from medtek.core import audit
+from medtek.core.changes import apply_changes
 
 from .access import forget_grants, may_manage_organisation
 from .models import CareProvider, RoleGrant, Unit, User
@@ -25,14 +26,6 @@ def _require_admin(actor: Any, unit: Unit | None) -> None:
         unit = Unit.objects.filter(parent__isnull=True).first()
     if not may_manage_organisation(actor, unit):
         raise PermissionDenied("Only an administrator may change the organisation here.")
-
-
-def _apply(obj: Any, changes: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({k: "This field cannot be changed here." for k in sorted(unknown)})
-    for name, value in changes.items():
-        setattr(obj, name, value)
 
 
 # Care providers ------------------------------------------------------------------------------
@@ -63,7 +56,7 @@ def care_provider_update(
     _require_admin(actor, None)
     provider = CareProvider.objects.select_for_update().get(pk=provider.pk)
     before = audit.snapshot(provider)
-    _apply(provider, changes, _PROVIDER_FIELDS)
+    apply_changes(provider, changes, _PROVIDER_FIELDS)
     provider.full_clean()
     provider.save()
     audit.record(
@@ -129,7 +122,7 @@ def unit_update(*, actor: Any, unit: Unit, reason: str = "", **changes: Any) -> 
     _require_admin(actor, unit)
     before = audit.snapshot(unit)
     old_path = unit.path
-    _apply(unit, changes, _UNIT_FIELDS)
+    apply_changes(unit, changes, _UNIT_FIELDS)
     if "parent" in changes:
         _require_admin(actor, unit.parent)
     unit.full_clean(exclude=["path"])
@@ -201,7 +194,7 @@ def person_update(*, actor: Any, person: User, reason: str = "", **changes: Any)
         raise PermissionDenied
     person = User.objects.select_for_update().get(pk=person.pk)
     before = audit.snapshot(person)
-    _apply(person, changes, _PERSON_FIELDS)
+    apply_changes(person, changes, _PERSON_FIELDS)
     person.full_clean()
     person.save()
     audit.record(

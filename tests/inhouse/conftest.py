@@ -62,7 +62,7 @@ def make_model(mt):  # noqa: F811  (the imported fixture)
 
 
 @pytest.fixture
-def hold(mt):  # noqa: F811
+def hold(mt):  # noqa: F811  (the imported fixture)
     """``hold(model, unit, "INV-1")``: register an accepted device of the model at the unit."""
 
     def register(model: DeviceModel, unit: Unit, inventory_number: str) -> Device:
@@ -108,7 +108,7 @@ def complete_fields(mft: Unit, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_file(mt, mft):  # noqa: F811
+def make_file(mt, mft):  # noqa: F811  (the imported fixture)
     """``make_file(model, **changes)``: open a complete in-house file as the MT engineer."""
 
     def make(model: DeviceModel, *, actor: Any = None, **changes: Any) -> InhouseDevice:
