@@ -30,8 +30,9 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
 
 # Append-only triggers and transactional tests --------------------------------------------------
 # Transactional tests (live server, concurrency) end with a flush that DELETEs every row; the
-# append-only triggers would rightly refuse that. So such tests lift the triggers just before the
-# flush, and the next database test puts them back. Every test runs with the triggers in place.
+# append-only and sealed-record triggers would rightly refuse that. So such tests lift the
+# triggers just before the flush, and the next database test puts them back. Every test runs with
+# the triggers in place.
 
 _lifted = {"value": False}
 
@@ -54,18 +55,17 @@ def _uses_db(request: pytest.FixtureRequest) -> bool:
 def _append_only_guard(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     if _uses_transactions(request):
         request.getfixturevalue("transactional_db")
-        for table in append_only.PROTECTED_TABLES:
-            append_only.protect(connection, table)
+        append_only.restore_all(connection)
         _lifted["value"] = False
         yield
-        for table in append_only.PROTECTED_TABLES:
-            append_only.unprotect(connection, table)
+        append_only.lift_all(connection)
         _lifted["value"] = True
     elif _uses_db(request):
         request.getfixturevalue("db")
         if _lifted["value"]:
-            for table in append_only.PROTECTED_TABLES:
-                append_only.protect(connection, table)
+            # Inside the test's transaction, so rolled back with it: again for every test until
+            # a transactional test (which commits) puts them back for good.
+            append_only.restore_all(connection)
         yield
     else:
         yield

@@ -1,0 +1,145 @@
+"""Entries are append-only once registered; their attachments are frozen with them.
+
+The SQL stands here as it runs (``medtek sqlmigrate example 0002`` shows it): what
+``medtek guard_sql`` printed for the table(s) when this migration was written.
+"""
+
+from django.db import migrations
+
+from medtek.core.append_only import RunSQLPerVendor
+
+GUARD_EXAMPLE_ENTRY = RunSQLPerVendor(
+    sqlite=[
+        """CREATE TRIGGER IF NOT EXISTS example_entry_sealed_no_delete BEFORE DELETE ON example_entry
+            WHEN OLD.sealed_at IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'example_entry is append-only once sealed: DELETE rejected');
+            END;""",
+        """CREATE TRIGGER IF NOT EXISTS example_entry_sealed_no_update BEFORE UPDATE ON example_entry
+            WHEN OLD.sealed_at IS NOT NULL AND NOT (OLD.disposal_id IS NULL AND NEW.disposal_id IS NOT NULL AND NEW.disposed_at IS NOT NULL AND NEW.id IS OLD.id AND NEW.lineage IS OLD.lineage AND NEW.version IS OLD.version AND NEW.supersedes_id IS OLD.supersedes_id AND NEW.correction_reason IS OLD.correction_reason AND NEW.created_at IS OLD.created_at AND NEW.created_by_id IS OLD.created_by_id AND NEW.sealed_at IS OLD.sealed_at AND NEW.sealed_by_id IS OLD.sealed_by_id AND NEW.number IS OLD.number AND NEW.title IS OLD.title AND NEW.party IS OLD.party AND NEW.unit_id IS OLD.unit_id AND (NEW.description IS OLD.description OR NEW.description IS NULL OR NEW.description = ''))
+            BEGIN SELECT RAISE(ABORT, 'example_entry is append-only once sealed: UPDATE rejected');
+            END;""",
+    ],
+    postgresql=[
+        """CREATE OR REPLACE FUNCTION medtek_sealed_guard() RETURNS trigger AS $$
+DECLARE
+  disposable text[] := TG_ARGV;
+  old_row jsonb := to_jsonb(OLD);
+  new_row jsonb;
+  col text;
+BEGIN
+  IF old_row->>'sealed_at' IS NULL THEN
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION USING
+      MESSAGE = TG_TABLE_NAME || ' is append-only once sealed: DELETE rejected',
+      ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  new_row := to_jsonb(NEW);
+  IF old_row->>'disposal_id' IS NULL AND new_row->>'disposal_id' IS NOT NULL
+     AND new_row->>'disposed_at' IS NOT NULL
+     AND (old_row - disposable - 'disposal_id' - 'disposed_at')
+         = (new_row - disposable - 'disposal_id' - 'disposed_at') THEN
+    FOREACH col IN ARRAY disposable LOOP
+      IF new_row->col IS DISTINCT FROM old_row->col
+         AND new_row->col NOT IN ('null'::jsonb, '""'::jsonb) THEN
+        RAISE EXCEPTION USING
+          MESSAGE = TG_TABLE_NAME || ': a disposal may only empty ' || col,
+          ERRCODE = 'integrity_constraint_violation';
+      END IF;
+    END LOOP;
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION USING
+    MESSAGE = TG_TABLE_NAME || ' is append-only once sealed: UPDATE rejected',
+    ERRCODE = 'integrity_constraint_violation';
+END; $$ LANGUAGE plpgsql;""",
+        """CREATE OR REPLACE TRIGGER example_entry_sealed BEFORE UPDATE OR DELETE ON example_entry
+            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_guard('description');""",
+    ],
+    sqlite_reverse=[
+        "DROP TRIGGER IF EXISTS example_entry_sealed_no_delete;",
+        "DROP TRIGGER IF EXISTS example_entry_sealed_no_update;",
+    ],
+    postgresql_reverse=[
+        "DROP TRIGGER IF EXISTS example_entry_sealed ON example_entry;",
+    ],
+)
+
+GUARD_EXAMPLE_ATTACHMENT = RunSQLPerVendor(
+    sqlite=[
+        """CREATE TRIGGER IF NOT EXISTS example_attachment_sealed_no_insert BEFORE INSERT ON example_attachment
+            WHEN (SELECT sealed_at FROM example_entry WHERE id = NEW.entry_id) IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'example_attachment belongs to a sealed record: INSERT rejected'); END;""",
+        """CREATE TRIGGER IF NOT EXISTS example_attachment_sealed_no_delete BEFORE DELETE ON example_attachment
+            WHEN (SELECT sealed_at FROM example_entry WHERE id = OLD.entry_id) IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, 'example_attachment belongs to a sealed record: DELETE rejected'); END;""",
+        """CREATE TRIGGER IF NOT EXISTS example_attachment_sealed_no_update BEFORE UPDATE ON example_attachment
+            WHEN (SELECT sealed_at FROM example_entry WHERE id = OLD.entry_id) IS NOT NULL AND NOT ((SELECT disposal_id FROM example_entry WHERE id = OLD.entry_id) IS NOT NULL AND NEW.id IS OLD.id AND NEW.entry_id IS OLD.entry_id AND NEW.name IS OLD.name AND (NEW.note IS OLD.note OR NEW.note IS NULL OR NEW.note = ''))
+            BEGIN SELECT RAISE(ABORT, 'example_attachment belongs to a sealed record: UPDATE rejected'); END;""",
+    ],
+    postgresql=[
+        """CREATE OR REPLACE FUNCTION medtek_sealed_child_guard()
+RETURNS trigger AS $$
+DECLARE
+  parent_table text := TG_ARGV[0];
+  parent_column text := TG_ARGV[1];
+  disposable text[] := TG_ARGV[2:];
+  old_row jsonb;
+  new_row jsonb;
+  parent_id text;
+  sealed boolean;
+  disposed boolean;
+  col text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    new_row := to_jsonb(NEW);
+    parent_id := new_row->>parent_column;
+  ELSE
+    old_row := to_jsonb(OLD);
+    parent_id := old_row->>parent_column;
+  END IF;
+  EXECUTE format('SELECT sealed_at IS NOT NULL, disposal_id IS NOT NULL FROM %I WHERE id = $1',
+                 parent_table) INTO sealed, disposed USING parent_id::bigint;
+  IF NOT coalesce(sealed, false) THEN
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND disposed THEN
+    new_row := to_jsonb(NEW);
+    IF (old_row - disposable) = (new_row - disposable) THEN
+      FOREACH col IN ARRAY disposable LOOP
+        IF new_row->col IS DISTINCT FROM old_row->col
+           AND new_row->col NOT IN ('null'::jsonb, '""'::jsonb) THEN
+          RAISE EXCEPTION USING
+            MESSAGE = TG_TABLE_NAME || ': a disposal may only empty ' || col,
+            ERRCODE = 'integrity_constraint_violation';
+        END IF;
+      END LOOP;
+      RETURN NEW;
+    END IF;
+  END IF;
+  RAISE EXCEPTION USING
+    MESSAGE = TG_TABLE_NAME || ' belongs to a sealed record: ' || TG_OP || ' rejected',
+    ERRCODE = 'integrity_constraint_violation';
+END; $$ LANGUAGE plpgsql;""",
+        """CREATE OR REPLACE TRIGGER example_attachment_sealed_parent
+            BEFORE INSERT OR UPDATE OR DELETE ON example_attachment
+            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_child_guard('example_entry', 'entry_id', 'note');""",
+    ],
+    sqlite_reverse=[
+        "DROP TRIGGER IF EXISTS example_attachment_sealed_no_insert;",
+        "DROP TRIGGER IF EXISTS example_attachment_sealed_no_delete;",
+        "DROP TRIGGER IF EXISTS example_attachment_sealed_no_update;",
+    ],
+    postgresql_reverse=[
+        "DROP TRIGGER IF EXISTS example_attachment_sealed_parent ON example_attachment;",
+    ],
+)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("example", "0001_initial")]
+
+    operations = [GUARD_EXAMPLE_ENTRY, GUARD_EXAMPLE_ATTACHMENT]
