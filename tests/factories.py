@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from medtek.core.actors import SYSTEM
 from medtek.demo.region import org_number
 from medtek.organisation import services
 from medtek.organisation.models import CareProvider, Unit, User
@@ -23,7 +24,7 @@ def _next() -> int:
 def provider(*, private: bool = False, name: str | None = None) -> CareProvider:
     n = _next()
     return services.care_provider_create(
-        actor=None,
+        actor=SYSTEM,
         name=name or f"Provider {n}",
         org_number=org_number(f"{(556000000 if private else 232100000) + n:09d}"),
         operator=CareProvider.Operator.PRIVATE if private else CareProvider.Operator.REGION,
@@ -35,13 +36,13 @@ def unit(
     *, name: str, parent: Unit | None, provider: CareProvider, kind: str = Unit.Kind.CLINIC
 ) -> Unit:
     return services.unit_create(
-        actor=None, name=name, kind=kind, parent=parent, care_provider=provider
+        actor=SYSTEM, name=name, kind=kind, parent=parent, care_provider=provider
     )
 
 
 def person(username: str, *, role: str | None = None, unit: Unit | None = None) -> User:
     user = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         username=username,
         first_name=username.title(),
         last_name="Testsson",
@@ -49,7 +50,7 @@ def person(username: str, *, role: str | None = None, unit: Unit | None = None) 
         password=PASSWORD,
     )
     if role and unit:
-        services.role_grant(actor=None, user=user, unit=unit, role=role)
+        services.role_grant(actor=SYSTEM, user=user, unit=unit, role=role)
     return user
 
 

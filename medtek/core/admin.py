@@ -11,18 +11,18 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from . import audit
+from .access import rule
+from .actions import Action
 from .models import AuditEvent, NumberCounter, NumberSeries
 
 
 def is_administrator(request: HttpRequest) -> bool:
-    """Superusers, and holders of the administrator role on the region (the root unit)."""
-    from medtek.organisation.access import has_role, region_root
-    from medtek.organisation.roles import Role
-
+    """Who administers the system: the rule ``"administrator"``, which the organisation
+    registers (superusers, and holders of the administrator role on the region)."""
     user = request.user
     if not user.is_active:
         return False
-    return bool(user.is_superuser or has_role(user, {Role.ADMINISTRATOR}, region_root()))
+    return bool(rule("administrator")(user))
 
 
 def restrict_admin_to_administrators(site: admin.AdminSite) -> None:
@@ -51,7 +51,14 @@ class AdministratorAdmin(admin.ModelAdmin):
 
 
 class AuditedAdmin(AdministratorAdmin):
-    """Editable configuration: every save records an AuditEvent; deleting is not offered."""
+    """Editable configuration: every save records an AuditEvent; deleting is not offered.
+
+    A subclass names its audit actions (``create_action``, ``update_action``) from its app's
+    list; a save that changes nothing records nothing.
+    """
+
+    create_action: str = ""
+    update_action: str = ""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request)
@@ -65,13 +72,16 @@ class AuditedAdmin(AdministratorAdmin):
             if change:
                 before = audit.snapshot(type(obj).objects.get(pk=obj.pk))
             super().save_model(request, obj, form, change)
+            after = audit.snapshot(obj)
+            if after == before:
+                return
             with audit.audit_context(source="admin"):
                 audit.record(
                     actor=request.user,
-                    action=f"{obj._meta.model_name}." + ("update" if change else "create"),
+                    action=self.update_action if change else self.create_action,
                     obj=obj,
                     before=before,
-                    after=audit.snapshot(obj),
+                    after=after,
                     reason="Django admin",
                 )
 
@@ -79,6 +89,8 @@ class AuditedAdmin(AdministratorAdmin):
 @admin.register(NumberSeries)
 class NumberSeriesAdmin(AuditedAdmin):
     list_display = ["key", "name", "format"]
+    create_action = Action.NUMBER_SERIES_CREATE
+    update_action = Action.NUMBER_SERIES_UPDATE
 
 
 @admin.register(NumberCounter)

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "medtek.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import audit
+        from .actions import Action
+
+        audit.register_actions(Action)

@@ -1,13 +1,19 @@
 """Recording the audit trail.
 
-Service functions call :func:`record` inside their own transaction, with the acting user given
-explicitly. The request id and source (web, api, cli, import, …) come from a context variable that
-the middleware, the API and the commands set, so a service needs no request object.
+Service functions call :func:`record` inside their own transaction, with the acting user (or
+:data:`~medtek.core.actors.SYSTEM`) given explicitly. The request id and source (web, api, cli,
+import, …) come from a context variable that the middleware, the API and the commands set, so a
+service needs no request object.
+
+Action names come from one list per app (``<app>/actions.py``, a ``TextChoices`` whose labels say
+what happened in the interface's words), registered in the app's ``ready()``: :func:`record`
+refuses a name no app declared, so the trail holds no free strings that nobody can label.
 """
 
 import contextlib
 import datetime
 import decimal
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -17,7 +23,9 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
+from .actors import check_actor, is_system
 from .models import AuditEvent
 
 
@@ -26,6 +34,8 @@ class AuditContext:
     request_id: str = ""
     source: str = ""
     batch: str = ""
+    #: The ``X-Request-ID`` a client sent: kept for tracing, never trusted as our request id.
+    client_request_id: str = ""
 
 
 _EMPTY = AuditContext()
@@ -49,6 +59,42 @@ def audit_context(**changes: str) -> Iterator[AuditContext]:
         _context.reset(token)
 
 
+# Action names ------------------------------------------------------------------------------------
+
+_actions: dict[str, str | Promise] = {}
+
+
+def register_actions(*choices: type[models.TextChoices]) -> None:
+    """Declare an app's action names (``AppConfig.ready``). A name declared twice with another
+    label is a programming error."""
+    for enum in choices:
+        for value, label in enum.choices:
+            known = _actions.get(value)
+            if known is not None and str(known) != str(label):
+                raise ValueError(f"Audit action {value!r} is declared twice with other labels")
+            _actions[value] = label
+
+
+def action_label(action: str) -> str:
+    """What the action is called in the interface (the name itself if no app declares it, as
+    for events written before the lists existed)."""
+    label = _actions.get(action)
+    return str(label) if label is not None else action
+
+
+def known_actions() -> dict[str, str | Promise]:
+    return dict(_actions)
+
+
+def _check_action(action: str) -> str:
+    if action not in _actions:
+        raise ValueError(
+            f"Unknown audit action {action!r}: declare it in the app's actions.py and register "
+            "it in the app's ready()"
+        )
+    return str(action)
+
+
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
@@ -63,18 +109,32 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def digest(value: Any) -> dict[str, str]:
+    """What the trail keeps of a value that may be disposed of later: its SHA-256, not the value
+    (the append-only trail must not keep what a disposal decision removes from the record)."""
+    text = json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True)
+    return {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+
+
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The object's concrete field values as JSON-ready data (foreign keys by id).
 
-    Secrets (``password``) are never copied into the trail.
+    Secrets (``password``) are never copied into the trail. Fields a model declares as
+    ``DISPOSABLE_FIELDS`` (content a disposal decision may remove, core.records) are kept as
+    their :func:`digest` when they hold a value.
     """
+    disposable = frozenset(getattr(type(obj), "DISPOSABLE_FIELDS", ()))
     out: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
         if field.name == "password":
             continue
-        out[field.name] = _jsonable(getattr(obj, field.attname))
+        value = getattr(obj, field.attname)
+        if field.name in disposable and value not in (None, ""):
+            out[field.name] = digest(value)
+        else:
+            out[field.name] = _jsonable(value)
     return out
 
 
@@ -83,7 +143,7 @@ def object_type(obj: models.Model | type[models.Model]) -> str:
 
 
 def actor_display(actor: Any) -> str:
-    if actor is None:
+    if actor is None or is_system(actor):
         return "system"
     full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
     return f"{full} ({actor.get_username()})" if full else actor.get_username()
@@ -103,17 +163,19 @@ def record(
         raise RuntimeError(
             "audit.record() must run inside the transaction of the change it records"
         )
+    check_actor(actor)
     ctx = _context.get(_EMPTY)
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
+        actor=None if is_system(actor) else actor,
         actor_name=actor_display(actor),
-        action=action,
+        action=_check_action(action),
         object_type=object_type(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         request_id=ctx.request_id,
+        client_request_id=ctx.client_request_id,
         source=ctx.source,
         batch=ctx.batch,
         reason=reason,
@@ -164,8 +226,10 @@ def record_rows(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_rows() must run inside the transaction of the changes")
+    check_actor(actor)
+    action = _check_action(action)
     ctx = _context.get(_EMPTY)
-    actor_id = actor.pk if actor is not None and actor.pk else None
+    actor_id = None if is_system(actor) else actor.pk
     name = actor_display(actor)
     written = 0
     batch: list[tuple[str, str, str, Any, Any]] = []
@@ -209,6 +273,7 @@ def _insert_events(
                 before=_jsonable(before) if before is not None else None,
                 after=_jsonable(after) if after is not None else None,
                 request_id=ctx.request_id,
+                client_request_id=ctx.client_request_id,
                 source=ctx.source,
                 batch=ctx.batch,
                 reason=reason,
@@ -227,9 +292,20 @@ def _insert_events(
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (at, actor_id, actor_name, action, object_type, object_id, "  # noqa: S608 (the model's table)
-            "object_repr, before, after, request_id, reason, source, batch) "
-            "SELECT %s, %s, %s, %s, x.t, x.i, x.r, x.b, x.a, %s, %s, %s, %s "
+            "object_repr, before, after, request_id, client_request_id, reason, source, batch) "
+            "SELECT %s, %s, %s, %s, x.t, x.i, x.r, x.b, x.a, %s, %s, %s, %s, %s "
             "FROM jsonb_to_recordset(%s::jsonb) AS x(t text, i text, r text, b jsonb, a jsonb)",
-            [now, actor_id, name, action, ctx.request_id, reason, ctx.source, ctx.batch, document],
+            [
+                now,
+                actor_id,
+                name,
+                action,
+                ctx.request_id,
+                ctx.client_request_id,
+                reason,
+                ctx.source,
+                ctx.batch,
+                document,
+            ],
         )
     return len(rows)

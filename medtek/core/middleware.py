@@ -1,4 +1,9 @@
-"""Request id: every request gets one (or keeps the one a proxy sent), recorded on audit events."""
+"""Request id: every request gets one of our own, recorded on audit events.
+
+A client may send ``X-Request-ID`` (a proxy's trace id, say): it is kept apart as the client's
+request id and never becomes ours, since a client could otherwise choose the id under which its
+changes are filed, or make them look like another request's.
+"""
 
 import re
 import uuid
@@ -19,9 +24,12 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(self.header, "")
-        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        client_request_id = incoming if _VALID.match(incoming) else ""
+        request_id = uuid.uuid4().hex
         source = "api" if request.path.startswith("/api/") else "web"
-        with audit_context(request_id=request_id, source=source):
+        with audit_context(
+            request_id=request_id, source=source, client_request_id=client_request_id
+        ):
             request.request_id = request_id  # type: ignore[attr-defined]
             response = self.get_response(request)
         response[self.header] = request_id

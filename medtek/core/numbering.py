@@ -10,6 +10,7 @@ with it, so no gap is left behind.
 from django.db import transaction
 from django.utils import timezone
 
+from .actions import Action
 from .models import NumberCounter, NumberSeries
 
 
@@ -52,7 +53,7 @@ def number_series_create(*, actor: object, key: str, name: str, format: str) -> 
     series.full_clean()
     series.save()
     audit.record(
-        actor=actor, action="number_series.create", obj=series, after=audit.snapshot(series)
+        actor=actor, action=Action.NUMBER_SERIES_CREATE, obj=series, after=audit.snapshot(series)
     )
     return series
 
@@ -89,7 +90,7 @@ def number_series_continue_from(
     counter.save(update_fields=["last_value"])
     audit.record(
         actor=actor,
-        action="number_series.continue_from",
+        action=Action.NUMBER_SERIES_CONTINUE_FROM,
         obj=counter,
         before=before,
         after=audit.snapshot(counter),

@@ -7,3 +7,10 @@ class DemoConfig(AppConfig):
     name = "medtek.demo"
     label = "demo"
     verbose_name = "Demo"
+
+    def ready(self) -> None:
+        from medtek.core import audit
+
+        from .actions import Action
+
+        audit.register_actions(Action)

@@ -6,6 +6,7 @@ import random
 from django.utils import timezone
 from stdnum import ean
 
+from medtek.core.actors import SYSTEM
 from medtek.devices import services
 from medtek.devices.identifiers import hibc_check_character
 from medtek.devices.models import DeviceModel, DeviceStatus, InspectionKind
@@ -213,7 +214,7 @@ def load(units: dict[str, Unit], *, seed: int = 2026) -> int:
         count,
     ) in MODELS:
         model = services.device_model_create(
-            actor=None,
+            actor=SYSTEM,
             manufacturer=mfr,
             trade_name=name,
             model_version=version,
@@ -270,7 +271,7 @@ def load(units: dict[str, Unit], *, seed: int = 2026) -> int:
                 )
             status = DeviceStatus.IN_USE if rng.random() > 0.06 else DeviceStatus.IN_REPAIR
             device = services.device_register(
-                actor=None,
+                actor=SYSTEM,
                 status=status,
                 status_since=max(accepted, today - datetime.timedelta(days=30)),
                 **fields,
@@ -289,7 +290,7 @@ def load(units: dict[str, Unit], *, seed: int = 2026) -> int:
                     else InspectionKind.FUNCTIONAL
                 )
                 services.inspection_plan_create(
-                    actor=None,
+                    actor=SYSTEM,
                     device=device,
                     kind=kind,
                     interval_months=model.inspection_interval_months,

@@ -5,6 +5,7 @@ import datetime
 
 from django.utils import timezone
 
+from medtek.core.actors import SYSTEM
 from medtek.devices.models import DeviceModel
 from medtek.inhouse import services
 from medtek.inhouse.models import InhouseDevice
@@ -16,7 +17,7 @@ def load(units: dict[str, Unit]) -> int:
     searched = today - datetime.timedelta(days=200)
     adapter = DeviceModel.objects.get(trade_name="Trycksensoradapter IVA")
     services.inhouse_device_create(
-        actor=None,
+        actor=SYSTEM,
         device_model=adapter,
         kind=InhouseDevice.Kind.COMBINED,
         based_on=(

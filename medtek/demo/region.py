@@ -11,6 +11,7 @@ from django.db import transaction
 from stdnum import luhn
 
 from medtek.core import audit
+from medtek.core.actors import SYSTEM
 from medtek.core.models import NumberSeries
 from medtek.core.numbering import number_series_continue_from, number_series_create
 from medtek.organisation import services
@@ -78,17 +79,17 @@ def _load(write: object) -> dict[str, Unit]:
     assert callable(write)
     region_org = org_number("232100099")
     region = services.care_provider_create(
-        actor=None, name=REGION_NAME, org_number=region_org, operator=CareProvider.Operator.REGION
+        actor=SYSTEM, name=REGION_NAME, org_number=region_org, operator=CareProvider.Operator.REGION
     )
     ekbacken = services.care_provider_create(
-        actor=None,
+        actor=SYSTEM,
         name="Ekbackens Läkarhus AB",
         org_number=org_number("559123456"),
         operator=CareProvider.Operator.PRIVATE,
         contract_reference="Vårdval VC 2024-017",
     )
     sjostaden = services.care_provider_create(
-        actor=None,
+        actor=SYSTEM,
         name="Sjöstadens Vård AB",
         org_number=org_number("556987654"),
         operator=CareProvider.Operator.PRIVATE,
@@ -108,7 +109,7 @@ def _load(write: object) -> dict[str, Unit]:
         short: str = "",
     ) -> None:
         u[key] = services.unit_create(
-            actor=None,
+            actor=SYSTEM,
             name=name,
             kind=kind,
             parent=u[parent] if parent else None,
@@ -150,7 +151,7 @@ def _load(write: object) -> dict[str, Unit]:
 
     for d in DEMO_USERS:
         person = services.person_create(
-            actor=None,
+            actor=SYSTEM,
             username=d.username,
             first_name=d.first_name,
             last_name=d.last_name,
@@ -159,18 +160,18 @@ def _load(write: object) -> dict[str, Unit]:
             password=DEMO_PASSWORD,
         )
         services.role_grant(
-            actor=None, user=person, unit=u[d.unit], role=d.role, reason="Demo region"
+            actor=SYSTEM, user=person, unit=u[d.unit], role=d.role, reason="Demo region"
         )
     # The region's officials of the seed board case (fictional stand-ins).
     services.person_create(
-        actor=None,
+        actor=SYSTEM,
         username="handlaggare",
         first_name="Magnus",
         last_name="Jansson",
         title="Hälso- och sjukvårdsdirektör",
     )
     services.person_create(
-        actor=None,
+        actor=SYSTEM,
         username="ordforande",
         first_name="Christina",
         last_name="Öberg",
@@ -191,10 +192,10 @@ def _load(write: object) -> dict[str, Unit]:
 def _number_series() -> None:
     """The board's diary series, continuing after the seed case RS-LED26-0847 (§ 160/26)."""
     rs = number_series_create(
-        actor=None, key="rs-led", name="Regionstyrelsen, ledning", format="RS-LED{yy}-{seq:04}"
+        actor=SYSTEM, key="rs-led", name="Regionstyrelsen, ledning", format="RS-LED{yy}-{seq:04}"
     )
     number_series_continue_from(
-        actor=None,
+        actor=SYSTEM,
         series=rs,
         year=2026,
         last_value=847,
@@ -203,7 +204,7 @@ def _number_series() -> None:
         "in the previous case management system.",
     )
     number_series_create(
-        actor=None, key="mft", name="Medicinsk fysik och teknik", format="MFT {yyyy}/{seq:04}"
+        actor=SYSTEM, key="mft", name="Medicinsk fysik och teknik", format="MFT {yyyy}/{seq:04}"
     )
 
 

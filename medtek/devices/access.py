@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
 
+from medtek.core.access import one_or_404
 from medtek.organisation.access import grants_of, has_role, path_q
 from medtek.organisation.models import Unit
 from medtek.organisation.roles import Role
@@ -31,10 +31,7 @@ def devices_visible_to(user: Any) -> QuerySet[Device]:
 def device_for_user(user: Any, pk: Any, *, write: bool = False) -> Device:
     """One device, or 404 if the user may not see it; with ``write``, 403 unless they may change
     it."""
-    try:
-        device = devices_visible_to(user).select_related("model", "unit").get(pk=pk)
-    except (Device.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    device: Device = one_or_404(devices_visible_to(user).select_related("model", "unit"), pk)
     if write and not may_change_register(user, device.unit):
         raise PermissionDenied
     return device
@@ -56,10 +53,7 @@ def device_models_visible_to(user: Any) -> QuerySet[DeviceModel]:
 
 
 def device_model_for_user(user: Any, pk: Any, *, write: bool = False) -> DeviceModel:
-    try:
-        model = device_models_visible_to(user).get(pk=pk)
-    except (DeviceModel.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    model: DeviceModel = one_or_404(device_models_visible_to(user), pk)
     if write and not may_change_register(user):
         raise PermissionDenied
     return model

@@ -8,7 +8,12 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Device register")
 
     def ready(self) -> None:
+        from medtek.core import audit
         from medtek.core.access import register_scope
+
+        from .actions import Action
+
+        audit.register_actions(Action)
 
         from . import access, importer  # noqa: F401  (registers the "devices" importer)
         from .models import Device, DeviceModel, Inspection, InspectionPlan

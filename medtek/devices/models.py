@@ -162,6 +162,24 @@ class DeviceModel(models.Model):
             raise ValidationError(errors)
 
 
+#: What a person gives and may change of a device model, in form order: the service, the form, the
+#: serializer and the export all use this list.
+DEVICE_MODEL_FIELDS = (
+    "manufacturer",
+    "trade_name",
+    "model_version",
+    "udi_issuer",
+    "udi_di",
+    "emdn_code",
+    "risk_class",
+    "implantable",
+    "conformity",
+    "safety_class",
+    "applied_part",
+    "inspection_interval_months",
+)
+
+
 class DeviceStatus(models.TextChoices):
     IN_USE = "in_use", _("In use")
     OUT_OF_SERVICE = "out_of_service", _("Out of service")
@@ -252,6 +270,27 @@ class Device(models.Model):
             raise ValidationError(errors)
 
 
+#: What a person gives and may change of a device, in form order (service, form, serializer). The
+#: status changes only through its lifecycle (``services.DEVICE_LIFECYCLE``).
+DEVICE_FIELDS = (
+    "inventory_number",
+    "model",
+    "serial_number",
+    "udi_lot",
+    "udi_serial",
+    "manufactured_on",
+    "expires_on",
+    "udi_carrier",
+    "unit",
+    "location",
+    "supplier",
+    "purchased_on",
+    "delivered_on",
+    "warranty_until",
+    "acceptance_checked_on",
+)
+
+
 def device_rule_errors(values: Mapping[str, Any], model: DeviceModel | None) -> dict[str, Any]:
     """The register's rules for one device, on its field values (by attribute name, e.g.
     ``model_id``) and its device model: ``Device.clean`` applies them to an instance, the import
@@ -281,7 +320,11 @@ def device_rule_errors(values: Mapping[str, Any], model: DeviceModel | None) -> 
 
 
 class DeviceStatusChange(models.Model):
-    """A dated status transition of a device, with its reason (never edited)."""
+    """A dated status transition of a device, with its reason.
+
+    Never edited and never removed: the database rejects UPDATE and DELETE of its rows (migration
+    ``devices/0004_devicestatuschange_append_only``), as it does for the audit trail.
+    """
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=DeviceStatus.choices, blank=True)
@@ -356,6 +399,20 @@ class InspectionPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device}: {self.get_kind_display()} / {self.interval_months} mån"
+
+
+#: The measured values and outcome of an inspection, in form order (service, form, serializer).
+INSPECTION_FIELDS = (
+    "visual_ok",
+    "protective_earth_ohm",
+    "insulation_mohm",
+    "equipment_leakage_ua",
+    "patient_leakage_ua",
+    "functional_ok",
+    "result",
+    "measurements",
+    "notes",
+)
 
 
 class Inspection(models.Model):

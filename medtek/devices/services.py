@@ -6,18 +6,25 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.core import audit
-from medtek.core.changes import apply_changes
+from medtek.core.actors import require, user_or_none
+from medtek.core.changes import Updated, apply_changes, audited_update
+from medtek.core.transitions import Lifecycle, Transition
 from medtek.organisation.models import Unit
 
 from .access import may_change_register
+from .actions import Action
 from .models import (
+    DEVICE_FIELDS,
+    DEVICE_MODEL_FIELDS,
+    INSPECTION_FIELDS,
     Device,
     DeviceModel,
     DeviceStatus,
@@ -27,86 +34,47 @@ from .models import (
     add_months,
 )
 
+_ONLY_WRITERS = gettext_lazy("Only MT engineers and administrators change the register.")
+
 
 def _require_writer(actor: Any, unit: Unit | None) -> None:
-    if actor is not None and not may_change_register(actor, unit):
-        raise PermissionDenied(_("Only MT engineers and administrators change the register."))
+    require(actor, may_change_register, unit, message=_ONLY_WRITERS)
 
 
 # Device models -------------------------------------------------------------------------------
-
-MODEL_FIELDS = frozenset(
-    {
-        "manufacturer",
-        "trade_name",
-        "model_version",
-        "udi_di",
-        "udi_issuer",
-        "emdn_code",
-        "risk_class",
-        "implantable",
-        "conformity",
-        "safety_class",
-        "applied_part",
-        "inspection_interval_months",
-    }
-)
 
 
 @transaction.atomic
 def device_model_create(*, actor: Any, **fields: Any) -> DeviceModel:
     _require_writer(actor, None)
     model = DeviceModel()
-    apply_changes(model, fields, MODEL_FIELDS)
-    model.full_clean()
-    model.save()
-    audit.record(actor=actor, action="device_model.create", obj=model, after=audit.snapshot(model))
-    return model
-
-
-@transaction.atomic
-def device_model_update(
-    *, actor: Any, model: DeviceModel, reason: str = "", **changes: Any
-) -> DeviceModel:
-    _require_writer(actor, None)
-    model = DeviceModel.objects.select_for_update().get(pk=model.pk)
-    before = audit.snapshot(model)
-    apply_changes(model, changes, MODEL_FIELDS)
+    apply_changes(model, fields, DEVICE_MODEL_FIELDS)
     model.full_clean()
     model.save()
     audit.record(
-        actor=actor,
-        action="device_model.update",
-        obj=model,
-        before=before,
-        after=audit.snapshot(model),
-        reason=reason,
+        actor=actor, action=Action.DEVICE_MODEL_CREATE, obj=model, after=audit.snapshot(model)
     )
     return model
 
 
+def device_model_update(
+    *, actor: Any, model: DeviceModel, reason: str = "", **changes: Any
+) -> Updated[DeviceModel]:
+    _require_writer(actor, None)
+    return audited_update(
+        actor=actor,
+        obj=model,
+        changes=changes,
+        allowed=DEVICE_MODEL_FIELDS,
+        action=Action.DEVICE_MODEL_UPDATE,
+        reason=reason,
+    )
+
+
 # Devices -------------------------------------------------------------------------------------
 
-DEVICE_FIELDS = frozenset(
-    {
-        "inventory_number",
-        "model",
-        "serial_number",
-        "udi_lot",
-        "udi_serial",
-        "manufactured_on",
-        "expires_on",
-        "udi_carrier",
-        "unit",
-        "location",
-        "supplier",
-        "purchased_on",
-        "delivered_on",
-        "warranty_until",
-        "acceptance_checked_on",
-        "acceptance_checked_by",
-    }
-)
+#: What a service may set on a device besides ``DEVICE_FIELDS``.
+_DEVICE_SERVICE_FIELDS = (*DEVICE_FIELDS, "acceptance_checked_by")
 
 
 def acceptance_error(status: str, checked_on: datetime.date | None) -> str | None:
@@ -136,8 +104,9 @@ def device_register(
     """Register a new device in the register."""
     since = status_since or timezone.localdate()
     device = Device(status=status, status_since=since)
-    apply_changes(device, fields, DEVICE_FIELDS)
+    apply_changes(device, fields, _DEVICE_SERVICE_FIELDS)
     if device.unit_id is None:
+        _require_writer(actor, None)
         raise ValidationError({"unit": _("Say which unit owns the device.")})
     _require_writer(actor, device.unit)
     if status == DeviceStatus.SCRAPPED:
@@ -153,56 +122,105 @@ def device_register(
         to_status=status,
         effective_on=since,
         reason=_("Registered"),
-        changed_by=_user(actor),
+        changed_by=user_or_none(actor),
     )
-    audit.record(actor=actor, action="device.register", obj=device, after=audit.snapshot(device))
-    return device
-
-
-@transaction.atomic
-def device_update(*, actor: Any, device: Device, reason: str = "", **changes: Any) -> Device:
-    """Change a device's register data (not its status: see ``device_change_status``)."""
-    device = Device.objects.select_for_update().select_related("unit").get(pk=device.pk)
-    _require_writer(actor, device.unit)
-    before = audit.snapshot(device)
-    apply_changes(device, changes, DEVICE_FIELDS)
-    if "unit" in changes:
-        _require_writer(actor, device.unit)
-    device.full_clean()
-    check_acceptance(device)
-    device.save()
     audit.record(
-        actor=actor,
-        action="device.update",
-        obj=device,
-        before=before,
-        after=audit.snapshot(device),
-        reason=reason,
+        actor=actor, action=Action.DEVICE_REGISTER, obj=device, after=audit.snapshot(device)
     )
     return device
 
 
-_TRANSITIONS: dict[str, set[str]] = {
-    DeviceStatus.IN_USE: {
-        DeviceStatus.OUT_OF_SERVICE,
-        DeviceStatus.IN_REPAIR,
-        DeviceStatus.SCRAPPED,
-    },
-    DeviceStatus.OUT_OF_SERVICE: {
-        DeviceStatus.IN_USE,
-        DeviceStatus.IN_REPAIR,
-        DeviceStatus.SCRAPPED,
-    },
-    DeviceStatus.IN_REPAIR: {
-        DeviceStatus.IN_USE,
-        DeviceStatus.OUT_OF_SERVICE,
-        DeviceStatus.SCRAPPED,
-    },
-    DeviceStatus.SCRAPPED: set(),
-}
+def device_update(
+    *, actor: Any, device: Device, reason: str = "", **changes: Any
+) -> Updated[Device]:
+    """Change a device's register data (not its status: see ``device_change_status``). Moving
+    it to another unit needs the right to change the register there too."""
+
+    def validate(row: Device, before: dict[str, Any]) -> None:
+        if row.unit_id != before["unit"]:
+            _require_writer(actor, row.unit)
+        check_acceptance(row)
+
+    return audited_update(
+        actor=actor,
+        obj=device,
+        changes=changes,
+        allowed=_DEVICE_SERVICE_FIELDS,
+        action=Action.DEVICE_UPDATE,
+        reason=reason,
+        queryset=Device.objects.select_related("unit"),
+        authorize=lambda row: _require_writer(actor, row.unit),
+        validate=validate,
+    )
 
 
-@transaction.atomic
+def _may_change_status(actor: Any, device: Device) -> bool:
+    return may_change_register(actor, device.unit)
+
+
+def _on_or_after_status_since(device: Device, *, effective_on: datetime.date) -> Any:
+    if device.status_since and effective_on < device.status_since:
+        return (
+            "effective_on",
+            _("The date is before the current status began (%(date)s).")
+            % {"date": device.status_since},
+        )
+    return None
+
+
+def _not_in_the_future(device: Device, *, effective_on: datetime.date) -> Any:
+    if effective_on > timezone.localdate():
+        return ("effective_on", _("The date is in the future."))
+    return None
+
+
+def _accepted_before_use(device: Device, *, effective_on: datetime.date) -> Any:
+    message = acceptance_error(DeviceStatus.IN_USE, device.acceptance_checked_on)
+    return ("acceptance_checked_on", message) if message else None
+
+
+_DATES = (_on_or_after_status_since, _not_in_the_future)
+_S = DeviceStatus
+
+#: A device's status, as one table: scrapped is final; a device goes (back) into use only once it
+#: has passed its acceptance check (domain.md §7).
+DEVICE_LIFECYCLE = Lifecycle(
+    model=Device,
+    field="status",
+    action=Action.DEVICE_STATUS,
+    transitions=[
+        Transition(
+            sources=(_S.OUT_OF_SERVICE, _S.IN_REPAIR),
+            target=_S.IN_USE,
+            who=_may_change_status,
+            who_message=_ONLY_WRITERS,
+            guards=(*_DATES, _accepted_before_use),
+        ),
+        Transition(
+            sources=(_S.IN_USE, _S.IN_REPAIR),
+            target=_S.OUT_OF_SERVICE,
+            who=_may_change_status,
+            who_message=_ONLY_WRITERS,
+            guards=_DATES,
+        ),
+        Transition(
+            sources=(_S.IN_USE, _S.OUT_OF_SERVICE),
+            target=_S.IN_REPAIR,
+            who=_may_change_status,
+            who_message=_ONLY_WRITERS,
+            guards=_DATES,
+        ),
+        Transition(
+            sources=(_S.IN_USE, _S.OUT_OF_SERVICE, _S.IN_REPAIR),
+            target=_S.SCRAPPED,
+            who=_may_change_status,
+            who_message=_ONLY_WRITERS,
+            guards=_DATES,
+        ),
+    ],
+)
+
+
 def device_change_status(
     *,
     actor: Any,
@@ -211,68 +229,46 @@ def device_change_status(
     reason: str,
     effective_on: datetime.date | None = None,
 ) -> Device:
-    """Move a device to a new status on a date, with a reason. Scrapped is final."""
-    device = Device.objects.select_for_update().select_related("unit").get(pk=device.pk)
-    _require_writer(actor, device.unit)
+    """Move a device to a new status on a date, with a reason (``DEVICE_LIFECYCLE``). The
+    change is kept in the device's status history; scrapping ends its inspection plans."""
     effective_on = effective_on or timezone.localdate()
-    if status not in _TRANSITIONS.get(device.status, set()):
-        raise ValidationError(
-            {
-                "status": _("A device cannot go from %(old)s to %(new)s.")
-                % {"old": device.get_status_display(), "new": DeviceStatus(status).label}
-            }
+
+    def effects(row: Device, old: str) -> None:
+        row.status_since = effective_on
+        DeviceStatusChange.objects.create(
+            device=row,
+            from_status=old,
+            to_status=row.status,
+            effective_on=effective_on,
+            reason=reason,
+            changed_by=user_or_none(actor),
         )
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason for the status change.")})
-    if device.status_since and effective_on < device.status_since:
-        raise ValidationError(
-            {
-                "effective_on": _("The date is before the current status began (%(date)s).")
-                % {"date": device.status_since}
-            }
-        )
-    if effective_on > timezone.localdate():
-        raise ValidationError({"effective_on": _("The date is in the future.")})
-    before = audit.snapshot(device)
-    old = device.status
-    device.status, device.status_since = status, effective_on
-    check_acceptance(device)
-    device.save(update_fields=["status", "status_since"])
-    DeviceStatusChange.objects.create(
-        device=device,
-        from_status=old,
-        to_status=status,
-        effective_on=effective_on,
-        reason=reason,
-        changed_by=_user(actor),
-    )
-    if status == DeviceStatus.SCRAPPED:
-        device.plans.filter(active=True).update(active=False)
-        _refresh_next_due(device)
-    audit.record(
+        if row.status == DeviceStatus.SCRAPPED:
+            row.plans.filter(active=True).update(active=False)
+            _refresh_next_due(row, save=False)
+
+    return DEVICE_LIFECYCLE.perform(
         actor=actor,
-        action="device.status",
         obj=device,
-        before=before,
-        after=audit.snapshot(device),
+        target=status,
         reason=reason,
+        queryset=Device.objects.select_related("unit"),
+        effects=effects,
+        update_fields=["status_since", "next_due"],
+        effective_on=effective_on,
     )
-    return device
 
 
 # Inspections ---------------------------------------------------------------------------------
 
 
-def _user(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "pk", None) else None
-
-
-def _refresh_next_due(device: Device) -> None:
+def _refresh_next_due(device: Device, *, save: bool = True) -> None:
     """Keep ``Device.next_due`` equal to the earliest due date of its active plans."""
     due = device.plans.filter(active=True).aggregate(d=Min("next_due"))["d"]
     if device.next_due != due:
         device.next_due = due
-        device.save(update_fields=["next_due"])
+        if save:
+            device.save(update_fields=["next_due"])
 
 
 @transaction.atomic
@@ -305,7 +301,9 @@ def inspection_plan_create(
     plan.full_clean()
     plan.save()
     _refresh_next_due(device)
-    audit.record(actor=actor, action="inspection_plan.create", obj=plan, after=audit.snapshot(plan))
+    audit.record(
+        actor=actor, action=Action.INSPECTION_PLAN_CREATE, obj=plan, after=audit.snapshot(plan)
+    )
     return plan
 
 
@@ -315,34 +313,21 @@ def inspection_plan_end(*, actor: Any, plan: InspectionPlan, reason: str) -> Ins
     _require_writer(actor, plan.device.unit)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for ending the plan.")})
+    if not plan.active:
+        raise ValidationError(_("This inspection plan has ended."))
     before = audit.snapshot(plan)
     plan.active = False
     plan.save(update_fields=["active"])
     _refresh_next_due(plan.device)
     audit.record(
         actor=actor,
-        action="inspection_plan.end",
+        action=Action.INSPECTION_PLAN_END,
         obj=plan,
         before=before,
         after=audit.snapshot(plan),
         reason=reason,
     )
     return plan
-
-
-INSPECTION_FIELDS = frozenset(
-    {
-        "visual_ok",
-        "protective_earth_ohm",
-        "insulation_mohm",
-        "equipment_leakage_ua",
-        "patient_leakage_ua",
-        "functional_ok",
-        "result",
-        "measurements",
-        "notes",
-    }
-)
 
 
 @transaction.atomic
@@ -366,7 +351,7 @@ def inspection_record(
         plan=plan,
         kind=plan.kind,
         performed_on=performed_on,
-        performed_by=_user(actor),
+        performed_by=user_or_none(actor),
     )
     apply_changes(inspection, fields, INSPECTION_FIELDS)
     inspection.full_clean()
@@ -381,15 +366,19 @@ def inspection_record(
         plan.save(update_fields=["last_done", "next_due"])
         _refresh_next_due(device)
     audit.record(
-        actor=actor, action="inspection.record", obj=inspection, after=audit.snapshot(inspection)
-    )
-    audit.record(
         actor=actor,
-        action="inspection_plan.advance",
-        obj=plan,
-        before=plan_before,
-        after=audit.snapshot(plan),
+        action=Action.INSPECTION_RECORD,
+        obj=inspection,
+        after=audit.snapshot(inspection),
     )
+    if audit.snapshot(plan) != plan_before:
+        audit.record(
+            actor=actor,
+            action=Action.INSPECTION_PLAN_ADVANCE,
+            obj=plan,
+            before=plan_before,
+            after=audit.snapshot(plan),
+        )
     return inspection
 
 
@@ -453,7 +442,7 @@ def devices_register_many(
             )
     connection = transaction.get_connection()
     # Each device's first status change: from nothing to its status, as of today.
-    change = {"effective_on": today, "reason": reason, "changed_by": _user(actor), "at": now}
+    change = {"effective_on": today, "reason": reason, "changed_by": user_or_none(actor), "at": now}
     if connection.vendor == "postgresql":
         rows = _insert_devices_pg(connection, records, today, now)
         _insert_first_changes_pg(connection, rows, **change)
@@ -473,7 +462,7 @@ def devices_register_many(
         )
     audit.record_rows(
         actor=actor,
-        action="device.register",
+        action=Action.DEVICE_REGISTER,
         rows=(
             ("devices.device", str(row["id"]), row["inventory_number"], None, row) for row in rows
         ),

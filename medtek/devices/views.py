@@ -1,19 +1,19 @@
 """Device register pages. Each view: access check → form → service → redirect."""
 
 import datetime
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from medtek.core.formviews import add_service_errors, form_page
+from medtek.core.formviews import changes_of, form_view
 from medtek.core.listing import list_page
 from medtek.organisation.access import units_visible_to
 
@@ -32,6 +32,16 @@ from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
 
 def _detail_url(pk: int) -> str:
     return reverse("devices:device_detail", args=[pk])
+
+
+def _model_url(pk: int) -> str:
+    return reverse("devices:device_model_detail", args=[pk])
+
+
+def _register(actor: Any, data: dict[str, Any]) -> Any:
+    fields = dict(data)
+    status = fields.pop("status")
+    return services.device_register(actor=actor, status=status, **fields)
 
 
 # Devices -------------------------------------------------------------------------------------
@@ -88,17 +98,15 @@ def device_create(request: HttpRequest) -> HttpResponse:
     form = DeviceForm(
         request.POST or None, units=units, models=access.device_models_visible_to(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        status = data.pop("status")
-        try:
-            device = services.device_register(actor=request.user, status=status, **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Device %(inv)s registered.") % {"inv": device})
-            return redirect("devices:device_detail", pk=device.pk)
-    return form_page(request, form, _("Register a device"), reverse("devices:device_list"))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: _register(request.user, f.cleaned_data),
+        title=_("Register a device"),
+        cancel_url=reverse("devices:device_list"),
+        success_url=lambda device: _detail_url(device.pk),
+        success_message=lambda device: _("Device %(inv)s registered.") % {"inv": device},
+    )
 
 
 @login_required
@@ -110,32 +118,30 @@ def device_edit(request: HttpRequest, pk: int) -> HttpResponse:
         units=access.writable_units(request.user),
         models=access.device_models_visible_to(request.user),
     )
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.device_update(actor=request.user, device=device, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("devices:device_detail", pk=device.pk)
-    return form_page(request, form, _("Edit %(inv)s") % {"inv": device}, _detail_url(device.pk))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.device_update(actor=request.user, device=device, **changes_of(f)),
+        title=_("Edit %(inv)s") % {"inv": device},
+        cancel_url=_detail_url(device.pk),
+        success_url=lambda d: _detail_url(d.pk),
+    )
 
 
 @login_required
 def device_status(request: HttpRequest, pk: int) -> HttpResponse:
     device = access.device_for_user(request.user, pk, write=True)
     form = StatusChangeForm(request.POST or None, initial={"effective_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.device_change_status(actor=request.user, device=device, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Status changed."))
-            return redirect("devices:device_detail", pk=device.pk)
-    return form_page(
-        request, form, _("Change status of %(inv)s") % {"inv": device}, _detail_url(device.pk)
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.device_change_status(
+            actor=request.user, device=device, **f.cleaned_data
+        ),
+        title=_("Change status of %(inv)s") % {"inv": device},
+        cancel_url=_detail_url(device.pk),
+        success_url=_detail_url(device.pk),
+        success_message=_("Status changed."),
     )
 
 
@@ -146,16 +152,16 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"interval_months": device.model.inspection_interval_months or 12},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.inspection_plan_create(actor=request.user, device=device, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Inspection plan added."))
-            return redirect("devices:device_detail", pk=device.pk)
-    return form_page(
-        request, form, _("Plan an inspection of %(inv)s") % {"inv": device}, _detail_url(device.pk)
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.inspection_plan_create(
+            actor=request.user, device=device, **f.cleaned_data
+        ),
+        title=_("Plan an inspection of %(inv)s") % {"inv": device},
+        cancel_url=_detail_url(device.pk),
+        success_url=_detail_url(device.pk),
+        success_message=_("Inspection plan added."),
     )
 
 
@@ -167,23 +173,14 @@ def inspection_create(request: HttpRequest, plan_pk: int) -> HttpResponse:
     if not access.may_change_register(request.user, plan.device.unit):
         raise PermissionDenied
     form = InspectionForm(request.POST or None, initial={"performed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        performed_on = data.pop("performed_on")
-        try:
-            services.inspection_record(
-                actor=request.user, plan=plan, performed_on=performed_on, **data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Inspection recorded."))
-            return redirect("devices:device_detail", pk=plan.device_id)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Record inspection: %(plan)s") % {"plan": plan},
-        _detail_url(plan.device_id),
+        form=form,
+        save=lambda f: services.inspection_record(actor=request.user, plan=plan, **f.cleaned_data),
+        title=_("Record inspection: %(plan)s") % {"plan": plan},
+        cancel_url=_detail_url(plan.device_id),
+        success_url=_detail_url(plan.device_id),
+        success_message=_("Inspection recorded."),
     )
 
 
@@ -290,33 +287,28 @@ def device_model_create(request: HttpRequest) -> HttpResponse:
     if not access.may_change_register(request.user):
         raise PermissionDenied
     form = DeviceModelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            model = services.device_model_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Device model %(m)s added.") % {"m": model})
-            return redirect("devices:device_model_detail", pk=model.pk)
-    return form_page(request, form, _("New device model"), reverse("devices:device_model_list"))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.device_model_create(actor=request.user, **f.cleaned_data),
+        title=_("New device model"),
+        cancel_url=reverse("devices:device_model_list"),
+        success_url=lambda m: _model_url(m.pk),
+        success_message=lambda m: _("Device model %(m)s added.") % {"m": m},
+    )
 
 
 @login_required
 def device_model_edit(request: HttpRequest, pk: int) -> HttpResponse:
     model = access.device_model_for_user(request.user, pk, write=True)
     form = DeviceModelForm(request.POST or None, instance=model)
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.device_model_update(actor=request.user, model=model, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("devices:device_model_detail", pk=model.pk)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Edit %(m)s") % {"m": model},
-        reverse("devices:device_model_detail", args=[model.pk]),
+        form=form,
+        save=lambda f: services.device_model_update(
+            actor=request.user, model=model, **changes_of(f)
+        ),
+        title=_("Edit %(m)s") % {"m": model},
+        cancel_url=_model_url(model.pk),
+        success_url=lambda m: _model_url(m.pk),
     )

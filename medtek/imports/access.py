@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from medtek.core.access import one_or_404
 from medtek.organisation.access import has_role, region_root
 from medtek.organisation.roles import Role
 
@@ -21,10 +22,7 @@ def sessions_visible_to(user: Any) -> QuerySet[ImportSession]:
 
 def session_for_user(user: Any, pk: Any, *, write: bool = False) -> ImportSession:
     """A session, or 404; only its uploader works on it (``write``)."""
-    try:
-        session = sessions_visible_to(user).get(pk=pk)
-    except (ImportSession.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    session: ImportSession = one_or_404(sessions_visible_to(user), pk)
     if write and session.created_by_id != user.pk:
         raise Http404
     return session

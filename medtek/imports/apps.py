@@ -11,7 +11,12 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
+        from medtek.core import audit
         from medtek.core.access import register_scope
+
+        from .actions import Action
+
+        audit.register_actions(Action)
 
         from .access import sessions_visible_to
         from .models import ImportSession

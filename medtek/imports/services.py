@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from medtek.core import audit
 
 from . import registry
+from .actions import Action
 from .models import ImportRow, ImportSession
 from .parsing import FileError, read_table
 
@@ -114,7 +115,7 @@ def session_create(
         session.save()
         audit.record(
             actor=actor,
-            action="import.reject",
+            action=Action.IMPORT_REJECT,
             obj=session,
             after={"filename": filename, "errors": session.file_errors},
         )
@@ -153,7 +154,7 @@ def session_create(
     session.save(update_fields=["total_rows", "blank_rows"])
     audit.record(
         actor=actor,
-        action="import.upload",
+        action=Action.IMPORT_UPLOAD,
         obj=session,
         after={
             "filename": filename,
@@ -181,7 +182,7 @@ def session_set_mapping(
     session.save()
     audit.record(
         actor=actor,
-        action="import.map",
+        action=Action.IMPORT_MAP,
         obj=session,
         after={"mapping": session.mapping, "file_errors": session.file_errors},
     )
@@ -476,7 +477,7 @@ def session_validate(
             session.save()
             audit.record(
                 actor=actor,
-                action="import.validate",
+                action=Action.IMPORT_VALIDATE,
                 obj=session,
                 after={"valid_rows": session.valid_rows, "error_rows": session.error_rows},
             )
@@ -675,7 +676,7 @@ def _finish(actor: Any, session: ImportSession) -> ImportSession:
     session.save()
     audit.record(
         actor=actor,
-        action="import.commit",
+        action=Action.IMPORT_COMMIT,
         obj=session,
         after={
             "mode": session.mode,

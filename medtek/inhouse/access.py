@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from medtek.core.access import one_or_404
 from medtek.devices.access import device_models_visible_to
 from medtek.organisation.access import grants_of, has_role, path_q
 from medtek.organisation.models import Unit
@@ -35,14 +35,12 @@ def inhouse_devices_visible_to(user: Any) -> QuerySet[InhouseDevice]:
 def inhouse_device_for_user(user: Any, pk: Any, *, write: bool = False) -> InhouseDevice:
     """One in-house file, or 404 if the user may not see it; with ``write``, 403 unless they may
     keep it."""
-    try:
-        file = (
-            inhouse_devices_visible_to(user)
-            .select_related("device_model", "manufacturer_unit__care_provider")
-            .get(pk=pk)
-        )
-    except (InhouseDevice.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    file: InhouseDevice = one_or_404(
+        inhouse_devices_visible_to(user).select_related(
+            "device_model", "manufacturer_unit__care_provider"
+        ),
+        pk,
+    )
     if write and not may_keep_file(user, file.manufacturer_unit):
         raise PermissionDenied
     return file

@@ -8,7 +8,12 @@ class InhouseConfig(AppConfig):
     verbose_name = _("In-house manufacture")
 
     def ready(self) -> None:
+        from medtek.core import audit
         from medtek.core.access import register_scope
+
+        from .actions import Action
+
+        audit.register_actions(Action)
 
         from . import access
         from .models import InhouseDevice

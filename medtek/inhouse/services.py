@@ -4,35 +4,36 @@ the same transaction (design.md, Where rules live). Views, API and the demo all 
 import contextlib
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.core import audit
-from medtek.core.changes import apply_changes
+from medtek.core.actors import require
+from medtek.core.changes import Updated, apply_changes, audited_update
 from medtek.core.models import NumberSeries
 from medtek.core.numbering import number_allocate, number_series_create
 from medtek.organisation.models import Unit
 
 from .access import may_keep_file
+from .actions import Action
 from .models import FILE_FIELDS, FILE_NUMBER_FORMAT, FILE_NUMBER_SERIES, InhouseDevice
+
+_ONLY_KEEPERS = gettext_lazy(
+    "Only MT engineers, quality leads and administrators of the manufacturing unit keep its "
+    "in-house files."
+)
 
 
 def _require_keeper(actor: Any, unit: Unit | None) -> None:
-    if actor is not None and not may_keep_file(actor, unit):
-        raise PermissionDenied(
-            _(
-                "Only MT engineers, quality leads and administrators of the manufacturing unit "
-                "keep its in-house files."
-            )
-        )
+    require(actor, may_keep_file, unit, message=_ONLY_KEEPERS)
 
 
-def _apply(file: InhouseDevice, changes: dict[str, Any]) -> None:
+def _stripped(changes: dict[str, Any]) -> dict[str, Any]:
     """Texts are kept without surrounding blanks, so that "empty" means the same in Python and in
     SQL (``incomplete_q``)."""
-    stripped = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
-    apply_changes(file, stripped, FILE_FIELDS)
+    return {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
 
 
 def _ensure_series(actor: Any) -> None:
@@ -58,8 +59,9 @@ def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> In
     (domain.md §3: never reused, never skipped silently).
     """
     file = InhouseDevice(device_model=device_model)
-    _apply(file, fields)
+    apply_changes(file, _stripped(fields), FILE_FIELDS)
     if file.manufacturer_unit_id is None:
+        _require_keeper(actor, None)
         raise ValidationError({"manufacturer_unit": _("Say which unit makes the device.")})
     _require_keeper(actor, file.manufacturer_unit)
     file.full_clean(exclude=["file_number"])
@@ -76,34 +78,30 @@ def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> In
                 {"device_model": _("This device model already has an in-house file.")}
             ) from None
         raise
-    audit.record(actor=actor, action="inhouse_device.create", obj=file, after=audit.snapshot(file))
+    audit.record(
+        actor=actor, action=Action.INHOUSE_DEVICE_CREATE, obj=file, after=audit.snapshot(file)
+    )
     return file
 
 
-@transaction.atomic
 def inhouse_device_update(
     *, actor: Any, inhouse_device: InhouseDevice, reason: str = "", **changes: Any
-) -> InhouseDevice:
+) -> Updated[InhouseDevice]:
     """Change an in-house file. Moving it to another manufacturing unit needs the right to keep
     files there as well."""
-    file = (
-        InhouseDevice.objects.select_for_update()
-        .select_related("device_model", "manufacturer_unit")
-        .get(pk=inhouse_device.pk)
-    )
-    _require_keeper(actor, file.manufacturer_unit)
-    before = audit.snapshot(file)
-    _apply(file, changes)
-    if "manufacturer_unit" in changes:
-        _require_keeper(actor, file.manufacturer_unit)
-    file.full_clean()
-    file.save()
-    audit.record(
+
+    def validate(row: InhouseDevice, before: dict[str, Any]) -> None:
+        if row.manufacturer_unit_id != before["manufacturer_unit"]:
+            _require_keeper(actor, row.manufacturer_unit)
+
+    return audited_update(
         actor=actor,
-        action="inhouse_device.update",
-        obj=file,
-        before=before,
-        after=audit.snapshot(file),
+        obj=inhouse_device,
+        changes=_stripped(changes),
+        allowed=FILE_FIELDS,
+        action=Action.INHOUSE_DEVICE_UPDATE,
         reason=reason,
+        queryset=InhouseDevice.objects.select_related("device_model", "manufacturer_unit"),
+        authorize=lambda row: _require_keeper(actor, row.manufacturer_unit),
+        validate=validate,
     )
-    return file

@@ -1,17 +1,16 @@
 """In-house file pages. Each view: access check → form → service → redirect."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from medtek.core.formviews import add_service_errors, form_page
+from medtek.core.formviews import changes_of, form_view
 from medtek.core.listing import list_page
 from medtek.devices.access import device_models_visible_to, devices_visible_to
 from medtek.devices.models import DeviceModel
@@ -19,6 +18,10 @@ from medtek.devices.models import DeviceModel
 from . import access, selectors, services
 from .filters import InhouseDeviceFilter
 from .forms import InhouseDeviceForm
+
+
+def _file_url(pk: int) -> str:
+    return reverse("inhouse:file_detail", args=[pk])
 
 
 @login_required
@@ -76,15 +79,15 @@ def file_create(request: HttpRequest) -> HttpResponse:
     form = InhouseDeviceForm(
         request.POST or None, initial=initial, units=units, models=_models_without_file(request)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            file = services.inhouse_device_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("In-house file %(file)s opened.") % {"file": file})
-            return redirect("inhouse:file_detail", pk=file.pk)
-    return form_page(request, form, _("Open an in-house file"), reverse("inhouse:file_list"))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.inhouse_device_create(actor=request.user, **f.cleaned_data),
+        title=_("Open an in-house file"),
+        cancel_url=reverse("inhouse:file_list"),
+        success_url=lambda file: _file_url(file.pk),
+        success_message=lambda file: _("In-house file %(file)s opened.") % {"file": file},
+    )
 
 
 @login_required
@@ -93,18 +96,13 @@ def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = InhouseDeviceForm(
         request.POST or None, instance=file, units=access.manufacturing_units(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.inhouse_device_update(actor=request.user, inhouse_device=file, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("inhouse:file_detail", pk=file.pk)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Edit %(file)s") % {"file": file},
-        reverse("inhouse:file_detail", args=[file.pk]),
+        form=form,
+        save=lambda f: services.inhouse_device_update(
+            actor=request.user, inhouse_device=file, **changes_of(f)
+        ),
+        title=_("Edit %(file)s") % {"file": file},
+        cancel_url=_file_url(file.pk),
+        success_url=lambda f: _file_url(f.pk),
     )

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+
+from medtek.core.access import one_or_404
 
 from .models import CareProvider, RoleGrant, Unit, User
 from .roles import AUDIT_LOG_ROLES, ORGANISATION_WRITERS, READ_ONLY_ROLES, Role
@@ -102,6 +103,13 @@ def region_root() -> Unit | None:
     return Unit.objects.filter(parent__isnull=True).first()
 
 
+def is_administrator(user: Any) -> bool:
+    """Superusers, and holders of the administrator role on the region (the root unit)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(grants_of(user).superuser or has_role(user, ORGANISATION_WRITERS, region_root()))
+
+
 def may_read_audit_log(user: Any) -> bool:
     """The whole audit log is for auditors and administrators of the whole region."""
     root = region_root()
@@ -123,10 +131,7 @@ def units_visible_to(user: Any) -> QuerySet[Unit]:
 
 def unit_for_user(user: Any, pk: Any, *, write: bool = False) -> Unit:
     """One unit, or 404 if invisible; with ``write``, 403 unless the user may change it."""
-    try:
-        unit = units_visible_to(user).select_related("care_provider", "parent").get(pk=pk)
-    except (Unit.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    unit: Unit = one_or_404(units_visible_to(user).select_related("care_provider", "parent"), pk)
     if write:
         _require(user, ORGANISATION_WRITERS, unit)
     return unit
@@ -157,10 +162,7 @@ def care_providers_visible_to(user: Any) -> QuerySet[CareProvider]:
 
 
 def care_provider_for_user(user: Any, pk: Any, *, write: bool = False) -> CareProvider:
-    try:
-        provider = care_providers_visible_to(user).get(pk=pk)
-    except (CareProvider.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    provider: CareProvider = one_or_404(care_providers_visible_to(user), pk)
     if write:
         # A care provider is changed by an administrator of the whole tree (the region).
         _require(user, ORGANISATION_WRITERS, region_root())
@@ -191,10 +193,7 @@ def people_visible_to(user: Any) -> QuerySet[User]:
 
 
 def person_for_user(user: Any, pk: Any, *, write: bool = False) -> User:
-    try:
-        person = people_visible_to(user).get(pk=pk)
-    except (User.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    person: User = one_or_404(people_visible_to(user), pk)
     if write:
         units = Unit.objects.filter(grants__user=person, grants__revoked_at__isnull=True)
         if not any(may_manage_organisation(user, u) for u in units) and not (

@@ -8,11 +8,17 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from medtek.core.access import register_scope
+        from medtek.core import audit
+        from medtek.core.access import register_rule, register_scope
+
+        from .actions import Action
+
+        audit.register_actions(Action)
 
         from . import access
         from .models import CareProvider, RoleGrant, Unit, User
 
+        register_rule("administrator", access.is_administrator)
         register_scope(Unit, access.units_visible_to)
         register_scope(CareProvider, access.care_providers_visible_to)
         register_scope(User, access.people_visible_to)

@@ -1,36 +1,39 @@
 """Writes to the organisation. Each one: explicit actor, one transaction, validation before save,
 one AuditEvent in the same transaction (design.md, Where rules live).
 
-``actor=None`` means the system itself (demo loader, migrations of data); any real person must hold
-the administrator role on the unit concerned, or ``PermissionDenied`` is raised.
+The actor is a person, who must hold the administrator role on the unit concerned, or
+:data:`~medtek.core.actors.SYSTEM` (the demo loader, a data fix run by the operators).
 """
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.core import audit
-from medtek.core.changes import apply_changes
+from medtek.core.actors import require, user_or_none
+from medtek.core.changes import Updated, audited_update
 
-from .access import forget_grants, may_manage_organisation
+from .access import forget_grants, may_manage_organisation, region_root
+from .actions import Action
 from .models import CareProvider, RoleGrant, Unit, User
 from .roles import Role
 
+_ONLY_ADMINISTRATORS = gettext_lazy("Only an administrator may change the organisation here.")
+
 
 def _require_admin(actor: Any, unit: Unit | None) -> None:
-    if actor is None:
-        return
-    if unit is None:
-        unit = Unit.objects.filter(parent__isnull=True).first()
-    if not may_manage_organisation(actor, unit):
-        raise PermissionDenied("Only an administrator may change the organisation here.")
+    """An administrator of ``unit`` (of the region, if none is given)."""
+    require(actor, may_manage_organisation, unit or region_root(), message=_ONLY_ADMINISTRATORS)
 
 
 # Care providers ------------------------------------------------------------------------------
 
-_PROVIDER_FIELDS = {"name", "org_number", "operator", "contract_reference", "active"}
+#: What a person gives and may change, in form order (service, form, API and export use it).
+PROVIDER_FIELDS = ("name", "org_number", "operator", "contract_reference", "active")
 
 
 @transaction.atomic
@@ -44,30 +47,26 @@ def care_provider_create(
     provider.full_clean()
     provider.save()
     audit.record(
-        actor=actor, action="care_provider.create", obj=provider, after=audit.snapshot(provider)
+        actor=actor,
+        action=Action.CARE_PROVIDER_CREATE,
+        obj=provider,
+        after=audit.snapshot(provider),
     )
     return provider
 
 
-@transaction.atomic
 def care_provider_update(
     *, actor: Any, provider: CareProvider, reason: str = "", **changes: Any
-) -> CareProvider:
+) -> Updated[CareProvider]:
     _require_admin(actor, None)
-    provider = CareProvider.objects.select_for_update().get(pk=provider.pk)
-    before = audit.snapshot(provider)
-    apply_changes(provider, changes, _PROVIDER_FIELDS)
-    provider.full_clean()
-    provider.save()
-    audit.record(
+    return audited_update(
         actor=actor,
-        action="care_provider.update",
         obj=provider,
-        before=before,
-        after=audit.snapshot(provider),
+        changes=changes,
+        allowed=PROVIDER_FIELDS,
+        action=Action.CARE_PROVIDER_UPDATE,
         reason=reason,
     )
-    return provider
 
 
 # Units ---------------------------------------------------------------------------------------
@@ -93,9 +92,15 @@ def unit_create(
     short_name: str = "",
 ) -> Unit:
     """Create a unit below ``parent`` (``None`` only for the region, the root)."""
-    _require_admin(actor, parent)
     if parent is None and Unit.objects.filter(parent__isnull=True).exists():
-        raise ValidationError({"parent": "The region already exists; a new unit needs a parent."})
+        _require_admin(actor, None)
+        raise ValidationError(
+            {"parent": _("The region already exists; a new unit needs a parent.")}
+        )
+    if parent is not None:
+        _require_admin(actor, parent)
+    else:  # the region itself: only the system sets it up
+        require(actor, lambda user: False, message=_ONLY_ADMINISTRATORS)
     unit = Unit(
         name=name,
         kind=kind,
@@ -108,45 +113,49 @@ def unit_create(
     unit.save()
     _set_path(unit)
     unit.save(update_fields=["path", "depth"])
-    audit.record(actor=actor, action="unit.create", obj=unit, after=audit.snapshot(unit))
+    audit.record(actor=actor, action=Action.UNIT_CREATE, obj=unit, after=audit.snapshot(unit))
     return unit
 
 
-_UNIT_FIELDS = {"name", "short_name", "kind", "parent", "care_provider", "hsa_id", "active"}
+#: What a person gives and may change, in form order (service, form, API and export use it).
+UNIT_FIELDS = ("name", "short_name", "kind", "parent", "care_provider", "hsa_id", "active")
 
 
-@transaction.atomic
-def unit_update(*, actor: Any, unit: Unit, reason: str = "", **changes: Any) -> Unit:
+def unit_update(*, actor: Any, unit: Unit, reason: str = "", **changes: Any) -> Updated[Unit]:
     """Change a unit; a new ``parent`` moves it with its whole subtree."""
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    _require_admin(actor, unit)
-    before = audit.snapshot(unit)
-    old_path = unit.path
-    apply_changes(unit, changes, _UNIT_FIELDS)
-    if "parent" in changes:
-        _require_admin(actor, unit.parent)
-    unit.full_clean(exclude=["path"])
-    if unit.parent_id != before["parent"]:
-        _set_path(unit)
-        for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
-            child.path = unit.path + child.path[len(old_path) :]
-            child.depth = child.path.count("/") - 2
-            child.save(update_fields=["path", "depth"])
-    unit.save()
-    audit.record(
+
+    def validate(row: Unit, before: dict[str, Any]) -> None:
+        if row.parent_id != before["parent"]:
+            _require_admin(actor, row.parent)
+
+    def effects(row: Unit, before: dict[str, Any]) -> None:
+        if row.parent_id != before["parent"]:
+            old_path = before["path"]
+            _set_path(row)
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=row.pk):
+                child.path = row.path + child.path[len(old_path) :]
+                child.depth = child.path.count("/") - 2
+                child.save(update_fields=["path", "depth"])
+
+    return audited_update(
         actor=actor,
-        action="unit.update",
         obj=unit,
-        before=before,
-        after=audit.snapshot(unit),
+        changes=changes,
+        allowed=UNIT_FIELDS,
+        action=Action.UNIT_UPDATE,
         reason=reason,
+        authorize=lambda row: _require_admin(actor, row),
+        validate=validate,
+        effects=effects,
+        clean_exclude=["path"],
     )
-    return unit
 
 
 # People and roles ----------------------------------------------------------------------------
 
-_PERSON_FIELDS = {"first_name", "last_name", "email", "title", "hsa_id", "phone", "is_active"}
+#: What a person gives and may change, in form order (service, form, API and export use it);
+#: the user name is given once, at creation.
+PERSON_FIELDS = ("first_name", "last_name", "email", "title", "hsa_id", "phone", "is_active")
 
 
 @transaction.atomic
@@ -163,8 +172,11 @@ def person_create(
     password: str | None = None,
 ) -> User:
     """Create a person; without a password they cannot log in until one is set."""
-    if actor is not None and not _admin_anywhere(actor):
-        raise PermissionDenied("Only an administrator may add people.")
+    require(
+        actor,
+        may_manage_organisation,
+        message=gettext_lazy("Only an administrator may add people."),
+    )
     person = User(
         username=username,
         first_name=first_name,
@@ -180,32 +192,20 @@ def person_create(
         person.set_unusable_password()
     person.full_clean()
     person.save()
-    audit.record(actor=actor, action="person.create", obj=person, after=audit.snapshot(person))
+    audit.record(actor=actor, action=Action.PERSON_CREATE, obj=person, after=audit.snapshot(person))
     return person
 
 
-def _admin_anywhere(actor: Any) -> bool:
-    return may_manage_organisation(actor)
-
-
-@transaction.atomic
-def person_update(*, actor: Any, person: User, reason: str = "", **changes: Any) -> User:
-    if actor is not None and not _admin_anywhere(actor):
-        raise PermissionDenied
-    person = User.objects.select_for_update().get(pk=person.pk)
-    before = audit.snapshot(person)
-    apply_changes(person, changes, _PERSON_FIELDS)
-    person.full_clean()
-    person.save()
-    audit.record(
+def person_update(*, actor: Any, person: User, reason: str = "", **changes: Any) -> Updated[User]:
+    require(actor, may_manage_organisation, message=_ONLY_ADMINISTRATORS)
+    return audited_update(
         actor=actor,
-        action="person.update",
         obj=person,
-        before=before,
-        after=audit.snapshot(person),
+        changes=changes,
+        allowed=PERSON_FIELDS,
+        action=Action.PERSON_UPDATE,
         reason=reason,
     )
-    return person
 
 
 @transaction.atomic
@@ -213,15 +213,13 @@ def role_grant(*, actor: Any, user: User, unit: Unit, role: str, reason: str = "
     """Give ``user`` the ``role`` on ``unit`` and all units below it."""
     _require_admin(actor, unit)
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
-    grant = RoleGrant(
-        user=user, unit=unit, role=role, granted_by=actor if actor is not None else None
-    )
+        raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
+    grant = RoleGrant(user=user, unit=unit, role=role, granted_by=user_or_none(actor))
     grant.full_clean()
     grant.save()
     forget_grants(user)
     audit.record(
-        actor=actor, action="role.grant", obj=grant, after=audit.snapshot(grant), reason=reason
+        actor=actor, action=Action.ROLE_GRANT, obj=grant, after=audit.snapshot(grant), reason=reason
     )
     return grant
 
@@ -232,17 +230,17 @@ def role_revoke(*, actor: Any, grant: RoleGrant, reason: str) -> RoleGrant:
     grant = RoleGrant.objects.select_for_update().select_related("unit").get(pk=grant.pk)
     _require_admin(actor, grant.unit)
     if grant.revoked_at is not None:
-        raise ValidationError("This role has already been revoked.")
+        raise ValidationError(_("This role has already been revoked."))
     if not reason.strip():
-        raise ValidationError({"reason": "Give a reason for revoking the role."})
+        raise ValidationError({"reason": _("Give a reason for revoking the role.")})
     before = audit.snapshot(grant)
     grant.revoked_at = timezone.now()
-    grant.revoked_by = actor
+    grant.revoked_by = user_or_none(actor)
     grant.save(update_fields=["revoked_at", "revoked_by"])
     forget_grants(grant.user)
     audit.record(
         actor=actor,
-        action="role.revoke",
+        action=Action.ROLE_REVOKE,
         obj=grant,
         before=before,
         after=audit.snapshot(grant),

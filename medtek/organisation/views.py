@@ -3,16 +3,15 @@
 Each view reads top to bottom: access check (through ``access``) → form → service → redirect.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from medtek.core.formviews import add_service_errors, form_page
+from medtek.core.formviews import changes_of, form_view
 from medtek.core.listing import list_page
 
 from . import access, services
@@ -33,6 +32,10 @@ def unit_url(pk: int) -> str:
 
 def person_url(pk: int) -> str:
     return reverse("organisation:person_detail", args=[pk])
+
+
+def provider_url(pk: int) -> str:
+    return reverse("organisation:care_provider_detail", args=[pk])
 
 
 # Units ---------------------------------------------------------------------------------------
@@ -113,24 +116,23 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     form = UnitForm(
         request.POST or None, parents=parents, initial={"parent": parent_id} if parent_id else None
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            unit = services.unit_create(
-                actor=request.user,
-                name=data["name"],
-                kind=data["kind"],
-                parent=data["parent"],
-                care_provider=data["care_provider"],
-                hsa_id=data["hsa_id"],
-                short_name=data["short_name"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Unit %(name)s created.") % {"name": unit.name})
-            return redirect("organisation:unit_detail", pk=unit.pk)
-    return form_page(request, form, _("New unit"), reverse("organisation:unit_list"))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.unit_create(
+            actor=request.user,
+            name=f.cleaned_data["name"],
+            kind=f.cleaned_data["kind"],
+            parent=f.cleaned_data["parent"],
+            care_provider=f.cleaned_data["care_provider"],
+            hsa_id=f.cleaned_data["hsa_id"],
+            short_name=f.cleaned_data["short_name"],
+        ),
+        title=_("New unit"),
+        cancel_url=reverse("organisation:unit_list"),
+        success_url=lambda unit: unit_url(unit.pk),
+        success_message=lambda unit: _("Unit %(name)s created.") % {"name": unit.name},
+    )
 
 
 @login_required
@@ -143,16 +145,14 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if unit.parent_id is None:
         form.fields["parent"].required = False
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.unit_update(actor=request.user, unit=unit, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("organisation:unit_detail", pk=unit.pk)
-    return form_page(request, form, _("Edit %(name)s") % {"name": unit.name}, unit_url(unit.pk))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.unit_update(actor=request.user, unit=unit, **changes_of(f)),
+        title=_("Edit %(name)s") % {"name": unit.name},
+        cancel_url=unit_url(unit.pk),
+        success_url=lambda u: unit_url(u.pk),
+    )
 
 
 # Care providers ------------------------------------------------------------------------------
@@ -201,23 +201,20 @@ def care_provider_create(request: HttpRequest) -> HttpResponse:
     if not access.may_manage_organisation(request.user, access.region_root()):
         raise PermissionDenied
     form = CareProviderForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            provider = services.care_provider_create(
-                actor=request.user,
-                name=data["name"],
-                org_number=data["org_number"],
-                operator=data["operator"],
-                contract_reference=data["contract_reference"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Care provider %(name)s created.") % {"name": provider})
-            return redirect("organisation:care_provider_detail", pk=provider.pk)
-    return form_page(
-        request, form, _("New care provider"), reverse("organisation:care_provider_list")
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.care_provider_create(
+            actor=request.user,
+            name=f.cleaned_data["name"],
+            org_number=f.cleaned_data["org_number"],
+            operator=f.cleaned_data["operator"],
+            contract_reference=f.cleaned_data["contract_reference"],
+        ),
+        title=_("New care provider"),
+        cancel_url=reverse("organisation:care_provider_list"),
+        success_url=lambda p: provider_url(p.pk),
+        success_message=lambda p: _("Care provider %(name)s created.") % {"name": p},
     )
 
 
@@ -225,20 +222,15 @@ def care_provider_create(request: HttpRequest) -> HttpResponse:
 def care_provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
     provider = access.care_provider_for_user(request.user, pk, write=True)
     form = CareProviderForm(request.POST or None, instance=provider)
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.care_provider_update(actor=request.user, provider=provider, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("organisation:care_provider_detail", pk=provider.pk)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Edit %(name)s") % {"name": provider.name},
-        reverse("organisation:care_provider_detail", args=[provider.pk]),
+        form=form,
+        save=lambda f: services.care_provider_update(
+            actor=request.user, provider=provider, **changes_of(f)
+        ),
+        title=_("Edit %(name)s") % {"name": provider.name},
+        cancel_url=provider_url(provider.pk),
+        success_url=lambda p: provider_url(p.pk),
     )
 
 
@@ -289,45 +281,30 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if not access.may_manage_organisation(request.user):
         raise PermissionDenied
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person = services.person_create(
-                actor=request.user,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                title=data["title"],
-                hsa_id=data["hsa_id"],
-                phone=data["phone"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(name)s added. Give them a role so that they see something.")
-                % {"name": person},
-            )
-            return redirect("organisation:person_detail", pk=person.pk)
-    return form_page(request, form, _("New person"), reverse("organisation:person_list"))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.person_create(actor=request.user, **f.cleaned_data),
+        title=_("New person"),
+        cancel_url=reverse("organisation:person_list"),
+        success_url=lambda p: person_url(p.pk),
+        success_message=lambda p: _("%(name)s added. Give them a role so that they see something.")
+        % {"name": p},
+    )
 
 
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.person_for_user(request.user, pk, write=True)
     form = PersonEditForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.person_update(actor=request.user, person=person, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("organisation:person_detail", pk=person.pk)
-    return form_page(request, form, _("Edit %(name)s") % {"name": person}, person_url(person.pk))
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.person_update(actor=request.user, person=person, **changes_of(f)),
+        title=_("Edit %(name)s") % {"name": person},
+        cancel_url=person_url(person.pk),
+        success_url=lambda p: person_url(p.pk),
+    )
 
 
 @login_required
@@ -337,21 +314,19 @@ def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.may_manage_organisation(request.user):
         raise PermissionDenied
     form = RoleGrantForm(request.POST or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.role_grant(
-                actor=request.user,
-                user=person,
-                unit=form.cleaned_data["unit"],
-                role=form.cleaned_data["role"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Role granted."))
-            return redirect("organisation:person_detail", pk=person.pk)
-    return form_page(
-        request, form, _("Give %(name)s a role") % {"name": person}, person_url(person.pk)
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.role_grant(
+            actor=request.user,
+            user=person,
+            unit=f.cleaned_data["unit"],
+            role=f.cleaned_data["role"],
+        ),
+        title=_("Give %(name)s a role") % {"name": person},
+        cancel_url=person_url(person.pk),
+        success_url=person_url(person.pk),
+        success_message=_("Role granted."),
     )
 
 
@@ -365,16 +340,14 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.may_manage_organisation(request.user, grant.unit):
         raise PermissionDenied
     form = RevokeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.role_revoke(
-                actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Role revoked."))
-            return redirect("organisation:person_detail", pk=grant.user_id)
-    return form_page(
-        request, form, _("Revoke: %(grant)s") % {"grant": grant}, person_url(grant.user_id)
+    return form_view(
+        request,
+        form=form,
+        save=lambda f: services.role_revoke(
+            actor=request.user, grant=grant, reason=f.cleaned_data["reason"]
+        ),
+        title=_("Revoke: %(grant)s") % {"grant": grant},
+        cancel_url=person_url(grant.user_id),
+        success_url=person_url(grant.user_id),
+        success_message=_("Role revoked."),
     )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from medtek.core.actors import SYSTEM
 from medtek.devices import services as device_services
 from medtek.devices.models import Device, RiskClass
 from medtek.imports import views
@@ -51,7 +52,7 @@ def engineer(live_server: Any, settings: Any) -> Any:
         ("B. Braun", "Perfusor", "Space"),
     ]:
         device_services.device_model_create(
-            actor=None,
+            actor=SYSTEM,
             manufacturer=manufacturer,
             trade_name=trade_name,
             model_version=version,

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from medtek.organisation import services
 from medtek.organisation.models import RoleGrant
@@ -175,9 +176,9 @@ def test_it_shows_the_audit_log_only_to_auditors_and_administrators(client, org,
 
 def test_it_refuses_an_administrator_of_a_single_unit(client, org):
     unit_admin = services.person_create(
-        actor=None, username="badmin", first_name="Bea", last_name="Admin"
+        actor=SYSTEM, username="badmin", first_name="Bea", last_name="Admin"
     )
-    services.role_grant(actor=None, user=unit_admin, unit=org.unit_b, role=Role.ADMINISTRATOR)
+    services.role_grant(actor=SYSTEM, user=unit_admin, unit=org.unit_b, role=Role.ADMINISTRATOR)
     client.force_login(unit_admin)
     assert client.get(AUDIT_LOG).status_code == 403
 
@@ -209,9 +210,9 @@ def test_it_shows_the_newest_events_first(client, org):
 def changes(org):
     """Two administrators' changes on top of the system's set-up events."""
     other_admin = services.person_create(
-        actor=None, username="admin2", first_name="Adam", last_name="Andra"
+        actor=SYSTEM, username="admin2", first_name="Adam", last_name="Andra"
     )
-    services.role_grant(actor=None, user=other_admin, unit=org.region, role=Role.ADMINISTRATOR)
+    services.role_grant(actor=SYSTEM, user=other_admin, unit=org.region, role=Role.ADMINISTRATOR)
     services.unit_update(actor=org.admin, unit=org.unit_a, name="Unit Alfa", reason="Nytt namn")
     services.care_provider_update(
         actor=other_admin, provider=org.private_provider, contract_reference="VV-2"

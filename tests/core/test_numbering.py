@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent, NumberCounter, NumberSeries
 from medtek.core.numbering import (
     SeriesNotFound,
@@ -19,7 +20,7 @@ from medtek.core.numbering import (
 
 
 def _series(key: str = "rs-led", format: str = "RS-LED{yy}-{seq:04}") -> NumberSeries:
-    return number_series_create(actor=None, key=key, name=f"Series {key}", format=format)
+    return number_series_create(actor=SYSTEM, key=key, name=f"Series {key}", format=format)
 
 
 def _allocate(key: str = "rs-led", year: int | None = 2026) -> str:
@@ -54,7 +55,7 @@ def test_it_formats_a_four_digit_year() -> None:
 def test_it_lets_the_sequence_outgrow_its_padding() -> None:
     series = _series(format="D{yy}-{seq:03}")
     number_series_continue_from(
-        actor=None, series=series, year=2026, last_value=999, reason="Moved from the old system"
+        actor=SYSTEM, series=series, year=2026, last_value=999, reason="Moved from the old system"
     )
 
     assert _allocate(year=2026) == "D26-1000"
@@ -191,7 +192,7 @@ def test_it_continues_after_numbers_handed_out_elsewhere() -> None:
     series = _series()
 
     number_series_continue_from(
-        actor=None, series=series, year=2026, last_value=847, reason="Previous case system"
+        actor=SYSTEM, series=series, year=2026, last_value=847, reason="Previous case system"
     )
 
     assert _allocate() == "RS-LED26-0848"
@@ -225,7 +226,7 @@ def test_it_never_goes_backwards() -> None:
 
     with pytest.raises(ValidationError) as excinfo:
         number_series_continue_from(
-            actor=None, series=series, year=2026, last_value=3, reason="Typo in the old system"
+            actor=SYSTEM, series=series, year=2026, last_value=3, reason="Typo in the old system"
         )
 
     assert "RS-LED26-0005 has already been handed out" in str(excinfo.value.message_dict)
@@ -239,7 +240,9 @@ def test_it_requires_a_reason_to_continue() -> None:
     series = _series()
 
     with pytest.raises(ValidationError) as excinfo:
-        number_series_continue_from(actor=None, series=series, year=2026, last_value=10, reason=" ")
+        number_series_continue_from(
+            actor=SYSTEM, series=series, year=2026, last_value=10, reason=" "
+        )
 
     assert "reason" in excinfo.value.message_dict
     assert number_peek(series_key="rs-led", year=2026) == 0

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from medtek.core import audit
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from tests import factories
 
@@ -53,11 +54,11 @@ def test_bulk_events_read_as_single_ones() -> None:
     provider = factories.provider(name="Ekbacken AB")
     with audit.audit_context(source="import", batch="batch-1"), transaction.atomic():
         single = audit.record(
-            actor=actor, action="x.change", obj=provider, after=VALUES, reason="Because"
+            actor=actor, action="example_entry.update", obj=provider, after=VALUES, reason="Because"
         )
         written = audit.record_rows(
             actor=actor,
-            action="x.change",
+            action="example_entry.update",
             rows=[
                 ("organisation.careprovider", str(provider.pk), str(provider), None, VALUES),
                 ("organisation.careprovider", "999", "Other", {"name": "old"}, None),
@@ -69,7 +70,7 @@ def test_bulk_events_read_as_single_ones() -> None:
     bulk, other = (
         AuditEvent.objects.filter(object_type="organisation.careprovider")
         .exclude(pk=single.pk)
-        .filter(action="x.change")
+        .filter(action="example_entry.update")
         .order_by("object_id")
     )
     single.refresh_from_db()
@@ -84,18 +85,20 @@ def test_bulk_events_read_as_single_ones() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_bulk_events_need_the_transaction_of_the_change() -> None:
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        audit.record_rows(actor=None, action="x", rows=[("a.b", "1", "x", None, None)])
+        audit.record_rows(
+            actor=SYSTEM, action="example_entry.create", rows=[("a.b", "1", "x", None, None)]
+        )
 
 
 def test_many_events_are_written_in_several_statements(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(audit, "ROWS_PER_STATEMENT", 2)
     with transaction.atomic():
         written = audit.record_rows(
-            actor=None,
-            action="x.bulk",
+            actor=SYSTEM,
+            action="example_task.create",
             rows=((("a.b", str(n), f"#{n}", None, {"n": n})) for n in range(5)),
         )
     assert written == 5
-    events = AuditEvent.objects.filter(action="x.bulk")
+    events = AuditEvent.objects.filter(action="example_task.create")
     assert sorted(e.after["n"] for e in events) == [0, 1, 2, 3, 4]
     assert {e.actor_name for e in events} == {"system"}

@@ -23,12 +23,12 @@ def admin_client(org) -> Client:  # type: ignore[no-untyped-def]
     return client
 
 
-def new_provider(client: Client, name: str, **headers: str):  # type: ignore[no-untyped-def]
+def new_provider(client: Client, name: str, number: str = "556111222", **headers: str):  # type: ignore[no-untyped-def]
     return client.post(
         "/organisation/care-providers/new/",
         {
             "name": name,
-            "org_number": factories.org_number("556111222"),
+            "org_number": factories.org_number(number),
             "operator": "private",
             "contract_reference": "Vårdval VC 2026-001",
             "active": "on",
@@ -55,10 +55,11 @@ def test_it_gives_an_api_error_a_request_id() -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
 
 
-def test_it_keeps_a_valid_incoming_request_id() -> None:
+def test_it_never_takes_a_client_chosen_request_id_as_its_own() -> None:
     response = Client().get("/login/", HTTP_X_REQUEST_ID=PROXY_ID)
 
-    assert response["X-Request-ID"] == PROXY_ID
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert response["X-Request-ID"] != PROXY_ID
 
 
 @pytest.mark.parametrize(
@@ -73,14 +74,28 @@ def test_it_replaces_an_invalid_incoming_request_id(incoming: str) -> None:
     assert "X-Injected" not in response
 
 
-def test_it_records_the_request_id_on_audit_events_of_the_request(org) -> None:  # type: ignore[no-untyped-def]
+def test_it_records_its_request_id_and_the_clients_apart(org) -> None:  # type: ignore[no-untyped-def]
     response = new_provider(admin_client(org), "Norrmalms Hälsa AB", HTTP_X_REQUEST_ID=PROXY_ID)
 
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="care_provider.create", object_repr="Norrmalms Hälsa AB")
-    assert event.request_id == PROXY_ID
+    assert event.request_id == response["X-Request-ID"]
+    assert event.client_request_id == PROXY_ID
     assert event.source == "web"
     assert event.actor == org.admin
+
+
+def test_it_does_not_let_a_client_file_its_changes_under_another_requests_id(org) -> None:  # type: ignore[no-untyped-def]
+    first = new_provider(admin_client(org), "Första Vård AB")
+    reused = first["X-Request-ID"]
+
+    second = new_provider(admin_client(org), "Andra Vård AB", "556111333", HTTP_X_REQUEST_ID=reused)
+
+    assert second.status_code == 302
+    assert AuditEvent.objects.filter(request_id=reused).count() == 1
+    event = AuditEvent.objects.get(object_repr="Andra Vård AB")
+    assert event.request_id != reused
+    assert event.client_request_id == reused
 
 
 def test_it_records_the_generated_request_id_and_api_source(org) -> None:  # type: ignore[no-untyped-def]

@@ -183,14 +183,21 @@ def test_it_hides_other_units_devices_from_writes(api, org, pump, devices, perso
     state = _state()
     api.as_(getattr(org, persona))
     assert api.patch(_url(devices["unit_a"]), {"location": "x"}, format="json").status_code == 404
-    assert api.post(DEVICES, _new(org, pump), format="json").status_code == 404
+    # Refused for lack of rights before the body is read, so it reveals nothing of the unit.
+    assert api.post(DEVICES, _new(org, pump), format="json").status_code == 403
     assert _state() == state
 
 
 def test_it_does_not_let_an_engineer_register_in_another_subtree(api, org, pump):
     mt_b = factories.person("mt_b", role=Role.MT_ENGINEER, unit=org.unit_b)
     state = _state()
-    assert api.as_(mt_b).post(DEVICES, _new(org, pump), format="json").status_code == 404
+    invisible = api.as_(mt_b).post(DEVICES, _new(org, pump), format="json")
+    missing = api.post(DEVICES, _new(org, pump, unit=999999), format="json")
+    # Unit A is not in the engineer's view: it answers exactly like a unit that does not exist.
+    assert invisible.status_code == missing.status_code == 400
+    assert invisible.json()["errors"]["unit"] == [
+        m.replace("999999", str(org.unit_a.pk)) for m in missing.json()["errors"]["unit"]
+    ]
     assert _state() == state
     response = api.post(DEVICES, _new(org, pump, unit=org.unit_b.pk), format="json")
     assert response.status_code == 201
@@ -260,7 +267,7 @@ def test_it_records_a_calibration_without_visual_or_functional_test(api, mt, dev
 
 
 @pytest.mark.parametrize(
-    ("persona", "status"), [("auditor", 403), ("colleague", 403), ("outsider", 400)]
+    ("persona", "status"), [("auditor", 403), ("colleague", 403), ("outsider", 403)]
 )
 def test_it_lets_only_register_keepers_record_inspections(
     api, org, devices, make_plan, persona, status

@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
+from medtek.core.actors import SYSTEM
 from medtek.devices import services as device_services
 from medtek.devices.models import Device, DeviceModel, RiskClass
 from medtek.imports import services
@@ -115,14 +116,14 @@ class Catalogue:
 def catalogue(db: Any) -> Catalogue:
     return Catalogue(
         monitor=device_services.device_model_create(
-            actor=None,
+            actor=SYSTEM,
             manufacturer="Philips",
             trade_name="IntelliVue",
             model_version="MX450",
             risk_class=RiskClass.IIB,
         ),
         pump=device_services.device_model_create(
-            actor=None,
+            actor=SYSTEM,
             manufacturer="B. Braun",
             trade_name="Perfusor",
             model_version="Space",
@@ -144,7 +145,7 @@ def register_device(org: Any, catalogue: Catalogue) -> Callable[..., Device]:
         }
         values.update(fields)
         return device_services.device_register(
-            actor=None, inventory_number=inventory_number, **values
+            actor=SYSTEM, inventory_number=inventory_number, **values
         )
 
     return register

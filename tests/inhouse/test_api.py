@@ -116,21 +116,20 @@ def test_a_ce_marked_model_gets_no_file(api, mt, mft, pump):
 
 
 def test_an_invisible_model_answers_like_a_missing_one(api, org, mt, mft, adapter):
-    """The outsider's unit holds no device of the model, so the model is not theirs to see."""
+    """The outsider's unit holds no device of the model, so the model is not theirs to see; and
+    the outsider may not open files, which is said before the body is read."""
     invisible = api.as_(org.outsider).post(FILES, _new(adapter, mft), format="json")
     missing = api.as_(org.outsider).post(
         FILES, _new(adapter, mft, device_model=999999), format="json"
     )
-    assert invisible.status_code == missing.status_code == 400
-    assert invisible.json()["errors"]["device_model"] == [
-        m.replace("999999", str(adapter.pk)) for m in missing.json()["errors"]["device_model"]
-    ]
+    assert invisible.status_code == missing.status_code == 403
+    assert invisible.json() == missing.json()
 
 
 @pytest.mark.parametrize(
     ("persona", "status"),
-    # Unit A's staff do not see MFT at all: for them it is an unknown unit.
-    [("owner", 400), ("colleague", 400), ("auditor", 403), ("private_staff", 400)],
+    # None of them keeps files anywhere: refused before the body is read.
+    [("owner", 403), ("colleague", 403), ("auditor", 403), ("private_staff", 403)],
 )
 def test_readers_cannot_open_a_file(api, org, mft, adapter_in_a, adapter, persona, status):
     before = _state()

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent, NumberCounter
 from medtek.inhouse import services
 from medtek.inhouse.models import InhouseDevice
@@ -185,7 +186,9 @@ def test_the_first_file_creates_its_number_series_with_an_audit_event(mt, adapte
 def test_it_numbers_files_in_a_series_the_region_has_set_up(mt, adapter, make_file):
     from medtek.core.numbering import number_series_create
 
-    number_series_create(actor=None, key="inhouse", name="Egentillverkning", format="ET {yy}/{seq}")
+    number_series_create(
+        actor=SYSTEM, key="inhouse", name="Egentillverkning", format="ET {yy}/{seq}"
+    )
     assert make_file(adapter).file_number == f"ET {YEAR % 100:02d}/1"
 
 

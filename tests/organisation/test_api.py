@@ -3,11 +3,13 @@ writes only for administrators, audited, and JSON errors with field messages."""
 
 import pytest
 
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from medtek.demo.region import org_number
 from medtek.organisation import services
 from medtek.organisation.models import CareProvider, RoleGrant, Unit, User
 from medtek.organisation.roles import Role
+from tests import factories
 
 UNITS = "/api/v1/units/"
 PROVIDERS = "/api/v1/care-providers/"
@@ -58,10 +60,10 @@ NEW_ORG_NUMBER = org_number("556677889")
 def dual(org):
     """Staff of unit A and head of unit B: each side should see only its own grant."""
     person = services.person_create(
-        actor=None, username="dual", first_name="Dana", last_name="Dubbel"
+        actor=SYSTEM, username="dual", first_name="Dana", last_name="Dubbel"
     )
-    services.role_grant(actor=None, user=person, unit=org.unit_a, role=Role.UNIT_STAFF)
-    services.role_grant(actor=None, user=person, unit=org.unit_b, role=Role.HEAD_OF_UNIT)
+    services.role_grant(actor=SYSTEM, user=person, unit=org.unit_a, role=Role.UNIT_STAFF)
+    services.role_grant(actor=SYSTEM, user=person, unit=org.unit_b, role=Role.HEAD_OF_UNIT)
     return person
 
 
@@ -244,8 +246,8 @@ def test_it_shows_only_grants_on_visible_units_in_the_list(api, org, dual):
 
 def test_it_leaves_revoked_grants_out(api, org):
     grant = RoleGrant.objects.get(user=org.colleague, unit=org.unit_a)
-    services.role_grant(actor=None, user=org.colleague, unit=org.unit_b, role=Role.UNIT_STAFF)
-    services.role_revoke(actor=None, grant=grant, reason="Flyttat till B")
+    services.role_grant(actor=SYSTEM, user=org.colleague, unit=org.unit_b, role=Role.UNIT_STAFF)
+    services.role_revoke(actor=SYSTEM, grant=grant, reason="Flyttat till B")
     assert _grants(api, org, "admin", org.colleague) == {(org.unit_b.pk, Role.UNIT_STAFF)}
 
 
@@ -318,12 +320,13 @@ def test_it_changes_a_unit_and_records_it(api, org):
     )
     assert response.status_code == 200
     assert response.json()["name"] == "Unit Alfa"
-    assert response["X-Request-ID"] == "req-42"
+    assert response["X-Request-ID"] != "req-42"
     org.unit_a.refresh_from_db()
     assert (org.unit_a.name, org.unit_a.hsa_id) == ("Unit Alfa", "SE2321000032-ua")
     event = AuditEvent.objects.get(action="unit.update", object_id=str(org.unit_a.pk))
     assert event.actor == org.admin
-    assert (event.source, event.request_id) == ("api", "req-42")
+    assert (event.source, event.request_id) == ("api", response["X-Request-ID"])
+    assert event.client_request_id == "req-42"
     assert (event.before["name"], event.after["name"]) == ("Unit A", "Unit Alfa")
 
 
@@ -386,9 +389,24 @@ def test_it_refuses_new_units_from_non_administrators(api, org, persona):
     assert _state() == state
 
 
-def test_it_hides_invisible_parents_from_non_administrators(api, org):
+def test_it_refuses_non_administrators_before_reading_the_body(api, org):
     state = _state()
-    _assert_error(_as(api, org, "outsider").post(UNITS, _new_unit(org, org.unit_a)), 404)
+    _assert_error(_as(api, org, "outsider").post(UNITS, _new_unit(org, org.unit_a)), 403)
+    _assert_error(_as(api, org, "outsider").post(UNITS, {"name": ""}), 403)
+    assert _state() == state
+
+
+def test_it_answers_an_invisible_parent_exactly_like_a_missing_one(api, org):
+    unit_admin = factories.person("badmin", role=Role.ADMINISTRATOR, unit=org.unit_b)
+    state = _state()
+    invisible = api.as_(unit_admin).post(UNITS, _new_unit(org, org.unit_a), format="json")
+    missing = api.as_(unit_admin).post(
+        UNITS, {**_new_unit(org, org.unit_a), "parent": 999999}, format="json"
+    )
+    assert invisible.status_code == missing.status_code == 400
+    assert invisible.json()["errors"]["parent"] == [
+        m.replace("999999", str(org.unit_a.pk)) for m in missing.json()["errors"]["parent"]
+    ]
     assert _state() == state
 
 

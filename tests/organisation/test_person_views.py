@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from medtek.organisation import services
 from medtek.organisation.models import RoleGrant, User
@@ -31,10 +32,10 @@ CREATE = reverse("organisation:person_create")
 def dual(org):
     """Staff of unit A and head of unit B: each side should see only its own grant."""
     person = services.person_create(
-        actor=None, username="dual", first_name="Dana", last_name="Dubbel"
+        actor=SYSTEM, username="dual", first_name="Dana", last_name="Dubbel"
     )
-    services.role_grant(actor=None, user=person, unit=org.unit_a, role=Role.UNIT_STAFF)
-    services.role_grant(actor=None, user=person, unit=org.unit_b, role=Role.HEAD_OF_UNIT)
+    services.role_grant(actor=SYSTEM, user=person, unit=org.unit_a, role=Role.UNIT_STAFF)
+    services.role_grant(actor=SYSTEM, user=person, unit=org.unit_b, role=Role.HEAD_OF_UNIT)
     return person
 
 

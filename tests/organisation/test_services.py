@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from medtek.core import audit
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from medtek.demo.region import org_number
 from medtek.organisation import services
@@ -40,7 +41,7 @@ def _care_provider_create(org, actor, reason):
 
 
 def _care_provider_update(org, actor, reason):
-    obj = services.care_provider_update(
+    obj, _changed = services.care_provider_update(
         actor=actor, provider=org.private_provider, reason=reason, name="Privat Vård AB (ny)"
     )
     return obj, "care_provider.update"
@@ -58,7 +59,9 @@ def _unit_create(org, actor, reason):
 
 
 def _unit_update(org, actor, reason):
-    obj = services.unit_update(actor=actor, unit=org.unit_a, reason=reason, name="Unit A (ny)")
+    obj, _changed = services.unit_update(
+        actor=actor, unit=org.unit_a, reason=reason, name="Unit A (ny)"
+    )
     return obj, "unit.update"
 
 
@@ -70,7 +73,7 @@ def _person_create(org, actor, reason):
 
 
 def _person_update(org, actor, reason):
-    obj = services.person_update(
+    obj, _changed = services.person_update(
         actor=actor, person=org.colleague, reason=reason, title="Sjuksköterska"
     )
     return obj, "person.update"
@@ -160,7 +163,7 @@ def test_it_rolls_back_the_change_when_the_audit_write_fails(org, name, monkeypa
 
 def test_it_records_the_system_as_actor_when_there_is_none(org):
     unit = services.unit_create(
-        actor=None,
+        actor=SYSTEM,
         name="Ny",
         kind=Unit.Kind.CLINIC,
         parent=org.hsf,
@@ -407,9 +410,9 @@ def test_it_refuses_anyone_but_an_administrator(org, persona, name):
 
 def test_it_keeps_a_unit_administrator_to_their_own_subtree(org):
     unit_admin = services.person_create(
-        actor=None, username="badmin", first_name="Bea", last_name="Admin"
+        actor=SYSTEM, username="badmin", first_name="Bea", last_name="Admin"
     )
-    services.role_grant(actor=None, user=unit_admin, unit=org.unit_b, role=Role.ADMINISTRATOR)
+    services.role_grant(actor=SYSTEM, user=unit_admin, unit=org.unit_b, role=Role.ADMINISTRATOR)
     count = AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
         services.unit_update(actor=unit_admin, unit=org.unit_a, name="Mine now")

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from medtek.organisation import services
 from medtek.organisation.models import Unit
@@ -340,7 +341,7 @@ def test_it_rejects_a_bad_hsa_id_on_edit(client, org):
 
 
 def test_it_rejects_an_hsa_id_another_unit_has(client, org):
-    services.unit_update(actor=None, unit=org.unit_b, hsa_id="SE2321000032-b1")
+    services.unit_update(actor=SYSTEM, unit=org.unit_b, hsa_id="SE2321000032-b1")
     state = _state()
     response = _login(client, org, "admin").post(
         _edit(org.unit_a), _form(org.unit_a, hsa_id="SE2321000032-b1")
@@ -428,9 +429,9 @@ def test_it_rejects_bad_input_on_create(client, org, changes, field):
 
 def test_it_keeps_a_unit_administrator_to_their_subtree(client, org):
     unit_admin = services.person_create(
-        actor=None, username="badmin", first_name="B", last_name="A"
+        actor=SYSTEM, username="badmin", first_name="B", last_name="A"
     )
-    services.role_grant(actor=None, user=unit_admin, unit=org.unit_b, role=Role.ADMINISTRATOR)
+    services.role_grant(actor=SYSTEM, user=unit_admin, unit=org.unit_b, role=Role.ADMINISTRATOR)
     client.force_login(unit_admin)
     choices = set(client.get(CREATE).context["form"].fields["parent"].queryset)
     assert choices == {org.unit_b}

@@ -2,31 +2,33 @@
 
 from rest_framework import serializers
 
-from ..models import Device, DeviceModel, Inspection, InspectionPlan
+from medtek.core.api import ScopedRelatedField
+from medtek.organisation.access import units_visible_to
+from medtek.organisation.models import Unit
+
+from ..access import device_models_visible_to, inspection_plans_visible_to
+from ..models import (
+    DEVICE_FIELDS,
+    DEVICE_MODEL_FIELDS,
+    INSPECTION_FIELDS,
+    Device,
+    DeviceModel,
+    DeviceStatus,
+    Inspection,
+    InspectionPlan,
+)
 
 
 class DeviceModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeviceModel
-        fields = [
-            "id",
-            "manufacturer",
-            "trade_name",
-            "model_version",
-            "udi_issuer",
-            "udi_di",
-            "emdn_code",
-            "risk_class",
-            "implantable",
-            "conformity",
-            "safety_class",
-            "applied_part",
-            "inspection_interval_months",
-        ]
+        fields = ["id", *DEVICE_MODEL_FIELDS]
         validators: list[object] = []  # uniqueness is checked by the service (model.full_clean)
 
 
 class DeviceSerializer(serializers.ModelSerializer):
+    model = ScopedRelatedField(DeviceModel, scope=device_models_visible_to)
+    unit = ScopedRelatedField(Unit, scope=units_visible_to)
     model_name = serializers.CharField(source="model.__str__", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     risk_class = serializers.CharField(source="model.risk_class", read_only=True)
@@ -35,24 +37,10 @@ class DeviceSerializer(serializers.ModelSerializer):
         model = Device
         fields = [
             "id",
-            "inventory_number",
-            "model",
+            *DEVICE_FIELDS,
             "model_name",
             "risk_class",
-            "serial_number",
-            "udi_lot",
-            "udi_serial",
-            "manufactured_on",
-            "expires_on",
-            "udi_carrier",
-            "unit",
             "unit_name",
-            "location",
-            "supplier",
-            "purchased_on",
-            "delivered_on",
-            "warranty_until",
-            "acceptance_checked_on",
             "status",
             "status_since",
             "next_due",
@@ -76,7 +64,16 @@ class InspectionPlanSerializer(serializers.ModelSerializer):
         ]
 
 
+class DeviceStatusChangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A change of a device's status: to what, from which date (today if none), and why."""
+
+    status = serializers.ChoiceField(choices=DeviceStatus.choices)
+    effective_on = serializers.DateField(required=False)
+    reason = serializers.CharField(max_length=2000)
+
+
 class InspectionSerializer(serializers.ModelSerializer):
+    plan = ScopedRelatedField(InspectionPlan, scope=inspection_plans_visible_to, required=False)
     inventory_number = serializers.CharField(source="device.inventory_number", read_only=True)
 
     class Meta:
@@ -89,14 +86,6 @@ class InspectionSerializer(serializers.ModelSerializer):
             "kind",
             "performed_on",
             "performed_by",
-            "visual_ok",
-            "protective_earth_ohm",
-            "insulation_mohm",
-            "equipment_leakage_ua",
-            "patient_leakage_ua",
-            "functional_ok",
-            "result",
-            "measurements",
-            "notes",
+            *INSPECTION_FIELDS,
         ]
         read_only_fields = ["device", "kind", "performed_by"]

@@ -5,10 +5,18 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from medtek.core.api import ScopedRelatedField
+from medtek.devices.access import device_models_visible_to
+from medtek.devices.models import DeviceModel
+from medtek.organisation.access import units_visible_to
+from medtek.organisation.models import Unit
+
 from ..models import FILE_FIELDS, InhouseDevice
 
 
 class InhouseDeviceSerializer(serializers.ModelSerializer):
+    device_model = ScopedRelatedField(DeviceModel, scope=device_models_visible_to)
+    manufacturer_unit = ScopedRelatedField(Unit, scope=units_visible_to)
     device_model_name = serializers.CharField(source="device_model.__str__", read_only=True)
     risk_class = serializers.CharField(source="device_model.risk_class", read_only=True)
     regulation = serializers.CharField(read_only=True)

@@ -3,35 +3,28 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from medtek.core.api import ScopedRelatedField
+
+from ..access import care_providers_visible_to, units_visible_to
 from ..models import CareProvider, RoleGrant, Unit, User
+from ..services import PERSON_FIELDS, PROVIDER_FIELDS, UNIT_FIELDS
 
 
 class CareProviderSerializer(serializers.ModelSerializer):
     class Meta:
         model = CareProvider
-        fields = ["id", "name", "org_number", "operator", "contract_reference", "active"]
+        fields = ["id", *PROVIDER_FIELDS]
 
 
 class UnitSerializer(serializers.ModelSerializer):
+    parent = ScopedRelatedField(Unit, scope=units_visible_to, allow_null=True, required=False)  # type: ignore[assignment]
+    care_provider = ScopedRelatedField(CareProvider, scope=care_providers_visible_to)
     care_provider_name = serializers.CharField(source="care_provider.name", read_only=True)
     operator = serializers.CharField(source="care_provider.operator", read_only=True)
 
     class Meta:
         model = Unit
-        fields = [
-            "id",
-            "name",
-            "short_name",
-            "kind",
-            "parent",
-            "care_provider",
-            "care_provider_name",
-            "operator",
-            "hsa_id",
-            "active",
-            "depth",
-            "path",
-        ]
+        fields = ["id", *UNIT_FIELDS, "care_provider_name", "operator", "depth", "path"]
         read_only_fields = ["depth", "path"]
 
 
@@ -48,18 +41,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = [
-            "id",
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "title",
-            "hsa_id",
-            "phone",
-            "is_active",
-            "grants",
-        ]
+        fields = ["id", "username", *PERSON_FIELDS, "grants"]
         read_only_fields = ["is_active"]
 
     @extend_schema_field(RoleGrantSerializer(many=True))

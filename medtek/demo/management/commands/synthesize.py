@@ -27,6 +27,8 @@ from django.utils import timezone
 from stdnum import ean
 
 from medtek.core import audit
+from medtek.core.actors import SYSTEM
+from medtek.demo.actions import Action
 from medtek.devices.identifiers import hibc_check_character
 from medtek.devices.models import (
     Device,
@@ -594,8 +596,8 @@ class Command(BaseCommand):
             root = Unit.objects.filter(parent__isnull=True).order_by("pk").first()
             assert root is not None
             audit.record(
-                actor=None,
-                action="demo.synthesize",
+                actor=SYSTEM,
+                action=Action.DEMO_SYNTHESIZE,
                 obj=root,
                 after={
                     "devices": totals[0],

@@ -1,0 +1,12 @@
+"""The audit trail's action names for imports (core.audit: one list per app)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    IMPORT_UPLOAD = "import.upload", _("File uploaded for import")
+    IMPORT_REJECT = "import.reject", _("File refused for import")
+    IMPORT_MAP = "import.map", _("Import columns mapped")
+    IMPORT_VALIDATE = "import.validate", _("Import validated")
+    IMPORT_COMMIT = "import.commit", _("Import carried out")
