@@ -76,12 +76,14 @@ def unprotect_sql(vendor: str, table: str) -> list[str]:
 
 # Versioned records ------------------------------------------------------------------------------
 
-#: The PostgreSQL function every versioned table's trigger calls; its arguments are the table's
-#: disposable columns. Any other column of a sealed row is frozen, whatever columns the table
-#: gains later (the row is compared as JSON less the disposable ones).
+#: The PostgreSQL function every versioned table's trigger calls; its arguments are the model's
+#: label (the kind of record a disposal decision must cover) and the table's disposable columns.
+#: Any other column of a sealed row is frozen, whatever columns the table gains later (the row is
+#: compared as JSON less the disposable ones).
 SEALED_FUNCTION = """CREATE OR REPLACE FUNCTION medtek_sealed_guard() RETURNS trigger AS $$
 DECLARE
-  disposable text[] := TG_ARGV;
+  label text := TG_ARGV[0];
+  disposable text[] := TG_ARGV[1:];
   old_row jsonb := to_jsonb(OLD);
   new_row jsonb;
   col text;
@@ -100,6 +102,13 @@ BEGIN
      AND new_row->>'disposed_at' IS NOT NULL
      AND (old_row - disposable - 'disposal_id' - 'disposed_at')
          = (new_row - disposable - 'disposal_id' - 'disposed_at') THEN
+    IF NOT EXISTS (SELECT 1 FROM core_disposaldecision d
+                   WHERE d.id = (new_row->>'disposal_id')::bigint
+                     AND d.record_types @> jsonb_build_array(label)) THEN
+      RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ': no recorded disposal decision covers ' || label,
+        ERRCODE = 'integrity_constraint_violation';
+    END IF;
     FOREACH col IN ARRAY disposable LOOP
       IF new_row->col IS DISTINCT FROM old_row->col
          AND new_row->col NOT IN ('null'::jsonb, '""'::jsonb) THEN
@@ -121,16 +130,16 @@ def _same(column: str) -> str:
 
 
 def versioned_sql(
-    vendor: str, table: str, columns: Sequence[str], disposable: Sequence[str]
+    vendor: str, table: str, label: str, columns: Sequence[str], disposable: Sequence[str]
 ) -> list[str]:
-    """The statements that guard the versioned table ``table``.
+    """The statements that guard the versioned table ``table`` of the model ``label``.
 
     ``columns`` are all its columns, ``disposable`` those a disposal may empty (text to ``''``,
-    a file or other reference to ``NULL``). The table must have ``sealed_at``, ``disposal_id``
-    and ``disposed_at``.
+    a file or other reference to ``NULL``), and only under a recorded disposal decision that
+    covers ``label``. The table must have ``sealed_at``, ``disposal_id`` and ``disposed_at``.
     """
     if vendor == "postgresql":
-        arguments = ", ".join(f"'{c}'" for c in disposable)
+        arguments = ", ".join(f"'{c}'" for c in (label, *disposable))
         return [
             SEALED_FUNCTION,
             f"""CREATE OR REPLACE TRIGGER {table}_sealed BEFORE UPDATE OR DELETE ON {table}
@@ -145,6 +154,8 @@ def versioned_sql(
             "OLD.disposal_id IS NULL",
             "NEW.disposal_id IS NOT NULL",
             "NEW.disposed_at IS NOT NULL",
+            "EXISTS (SELECT 1 FROM core_disposaldecision d, json_each(d.record_types) k"  # noqa: S608 (names from the model)
+            f" WHERE d.id = NEW.disposal_id AND k.value = '{label}')",
             *(_same(c) for c in frozen),
             *emptied,
         ]
@@ -359,13 +370,9 @@ def guards(vendor: str) -> list[tuple[str, list[str], list[str]]]:
     for model in apps.get_models():
         table = model._meta.db_table
         if issubclass(model, VersionedRecord):
-            found.append(
-                (
-                    table,
-                    versioned_sql(vendor, table, *_columns(model)),
-                    unversioned_sql(vendor, table),
-                )
-            )
+            columns, disposable = _columns(model)
+            guard = versioned_sql(vendor, table, model._meta.label_lower, columns, disposable)
+            found.append((table, guard, unversioned_sql(vendor, table)))
         parent_name = getattr(model, "SEALED_PARENT", None)
         if parent_name:
             fk = model._meta.get_field(parent_name)

@@ -41,10 +41,9 @@ def list_page(
     field = sort_fields[key]
     # Empty values sort last going up and first going down, on SQLite as on PostgreSQL (whose
     # default this is, so its indexes still serve the order).
-    order = (
-        F(field).desc(nulls_first=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
-    )
-    qs = qs.order_by(order, "pk")
+    descending = sort.startswith("-")
+    order = F(field).desc(nulls_first=True) if descending else F(field).asc(nulls_last=True)
+    qs = qs.order_by(order, "-pk" if descending else "pk")
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
         rows = (export_row(obj) for obj in qs.iterator(chunk_size=2000))

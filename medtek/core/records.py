@@ -214,7 +214,11 @@ def record_correct(
             new.correction_reason = reason
             new.created_by = user_or_none(actor)
             new.full_clean(exclude=["supersedes"])
-            content = [f for f in model._meta.concrete_fields if f.name not in VERSION_FIELDS]
+            content = [
+                f
+                for f in model._meta.concrete_fields
+                if not f.primary_key and f.name not in VERSION_FIELDS
+            ]
             if all(getattr(new, f.attname) == getattr(old, f.attname) for f in content):
                 raise ValidationError(_("The correction changes nothing."))
             new.save()
@@ -271,8 +275,6 @@ def record_dispose(
     disposed of already; no reason is given.
     """
     require(actor, rule("dispose"), message=_MAY_NOT_DISPOSE)
-    from .files import release  # the file store sits beside, not below, the records
-
     model = type(record)
     label = model._meta.label_lower
     with transaction.atomic():
@@ -314,7 +316,11 @@ def record_dispose(
             for row in child._default_manager.filter(**{f"{fk}__in": [v.pk for v in versions]}):
                 _empty_fields(row, file_ids, emptied, prefix=child._meta.model_name or "")
                 row.save(update_fields=list(getattr(child, "DISPOSABLE_FIELDS", ())))
-        files = release(file_ids)
+        files: list[dict[str, Any]] = []
+        if file_ids:
+            from .files import release
+
+            files = release(file_ids)
         current = versions[-1]
         trace = DisposalTrace.objects.create(
             decision=decision,

@@ -110,6 +110,13 @@ def is_administrator(user: Any) -> bool:
     return bool(grants_of(user).superuser or has_role(user, ORGANISATION_WRITERS, region_root()))
 
 
+def may_dispose(user: Any) -> bool:
+    """Disposal (gallring) is carried out by those who keep the region's archive: registrars and
+    administrators of the whole region (docs/domain/registry.md)."""
+    root = region_root()
+    return root is not None and has_role(user, {Role.REGISTRAR, Role.ADMINISTRATOR}, root)
+
+
 def may_read_audit_log(user: Any) -> bool:
     """The whole audit log is for auditors and administrators of the whole region."""
     root = region_root()

@@ -30,6 +30,7 @@ EXPORT_HEADER = [
     "reason",
     "source",
     "request_id",
+    "client_request_id",
     "batch",
     "before",
     "after",

@@ -15,14 +15,15 @@ GUARD_EXAMPLE_ENTRY = RunSQLPerVendor(
             BEGIN SELECT RAISE(ABORT, 'example_entry is append-only once sealed: DELETE rejected');
             END;""",
         """CREATE TRIGGER IF NOT EXISTS example_entry_sealed_no_update BEFORE UPDATE ON example_entry
-            WHEN OLD.sealed_at IS NOT NULL AND NOT (OLD.disposal_id IS NULL AND NEW.disposal_id IS NOT NULL AND NEW.disposed_at IS NOT NULL AND NEW.id IS OLD.id AND NEW.lineage IS OLD.lineage AND NEW.version IS OLD.version AND NEW.supersedes_id IS OLD.supersedes_id AND NEW.correction_reason IS OLD.correction_reason AND NEW.created_at IS OLD.created_at AND NEW.created_by_id IS OLD.created_by_id AND NEW.sealed_at IS OLD.sealed_at AND NEW.sealed_by_id IS OLD.sealed_by_id AND NEW.number IS OLD.number AND NEW.title IS OLD.title AND NEW.party IS OLD.party AND NEW.unit_id IS OLD.unit_id AND (NEW.description IS OLD.description OR NEW.description IS NULL OR NEW.description = ''))
+            WHEN OLD.sealed_at IS NOT NULL AND NOT (OLD.disposal_id IS NULL AND NEW.disposal_id IS NOT NULL AND NEW.disposed_at IS NOT NULL AND EXISTS (SELECT 1 FROM core_disposaldecision d, json_each(d.record_types) k WHERE d.id = NEW.disposal_id AND k.value = 'example.entry') AND NEW.id IS OLD.id AND NEW.lineage IS OLD.lineage AND NEW.version IS OLD.version AND NEW.supersedes_id IS OLD.supersedes_id AND NEW.correction_reason IS OLD.correction_reason AND NEW.created_at IS OLD.created_at AND NEW.created_by_id IS OLD.created_by_id AND NEW.sealed_at IS OLD.sealed_at AND NEW.sealed_by_id IS OLD.sealed_by_id AND NEW.number IS OLD.number AND NEW.title IS OLD.title AND NEW.party IS OLD.party AND NEW.unit_id IS OLD.unit_id AND (NEW.description IS OLD.description OR NEW.description IS NULL OR NEW.description = ''))
             BEGIN SELECT RAISE(ABORT, 'example_entry is append-only once sealed: UPDATE rejected');
             END;""",
     ],
     postgresql=[
         """CREATE OR REPLACE FUNCTION medtek_sealed_guard() RETURNS trigger AS $$
 DECLARE
-  disposable text[] := TG_ARGV;
+  label text := TG_ARGV[0];
+  disposable text[] := TG_ARGV[1:];
   old_row jsonb := to_jsonb(OLD);
   new_row jsonb;
   col text;
@@ -41,6 +42,13 @@ BEGIN
      AND new_row->>'disposed_at' IS NOT NULL
      AND (old_row - disposable - 'disposal_id' - 'disposed_at')
          = (new_row - disposable - 'disposal_id' - 'disposed_at') THEN
+    IF NOT EXISTS (SELECT 1 FROM core_disposaldecision d
+                   WHERE d.id = (new_row->>'disposal_id')::bigint
+                     AND d.record_types @> jsonb_build_array(label)) THEN
+      RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ': no recorded disposal decision covers ' || label,
+        ERRCODE = 'integrity_constraint_violation';
+    END IF;
     FOREACH col IN ARRAY disposable LOOP
       IF new_row->col IS DISTINCT FROM old_row->col
          AND new_row->col NOT IN ('null'::jsonb, '""'::jsonb) THEN
@@ -56,7 +64,7 @@ BEGIN
     ERRCODE = 'integrity_constraint_violation';
 END; $$ LANGUAGE plpgsql;""",
         """CREATE OR REPLACE TRIGGER example_entry_sealed BEFORE UPDATE OR DELETE ON example_entry
-            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_guard('description');""",
+            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_guard('example.entry', 'description');""",
     ],
     sqlite_reverse=[
         "DROP TRIGGER IF EXISTS example_entry_sealed_no_delete;",
