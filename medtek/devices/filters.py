@@ -1,65 +1,19 @@
 """One filter set per list, shared by the UI list, the API list and the export."""
 
 import datetime
-from typing import Any, cast
+from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.widgets import FastSelect
 from medtek.organisation.access import units_visible_to
 from medtek.organisation.models import Unit
 
 from .access import device_models_visible_to
 from .models import Device, DeviceModel, DeviceStatus, Inspection, InspectionKind, RiskClass
-
-
-def _attrs_html(attrs: dict[str, Any]) -> str:
-    """What ``django/forms/widgets/attrs.html`` renders."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class FastSelect(forms.Select):
-    """A select that renders its options in Python, into exactly the HTML that Django's
-    ``select.html`` and ``select_option.html`` templates give.
-
-    A filter over the catalogue offers hundreds of options, and rendering each through the
-    template engine (two includes per option) cost the device list more than its queries. Any
-    choice that the Python rendering does not cover (option groups, a label that is not text)
-    falls back to the templates.
-    """
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [
-            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
-        ]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                return super().render(name, value, attrs, renderer)
-            for option in options:
-                label = option["label"]
-                if not isinstance(label, str | Promise):
-                    return super().render(name, value, attrs, renderer)
-                parts.append(
-                    f'\n  <option value="{escape(option["value"])}"{_attrs_html(option["attrs"])}>'
-                    f"{conditional_escape(cast(str, label))}</option>\n"
-                )
-        parts.append("\n</select>")
-        return mark_safe("".join(parts).strip())  # noqa: S308 (every value escaped above)
 
 
 def _units(request: Any) -> QuerySet[Unit]:

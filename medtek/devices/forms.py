@@ -9,30 +9,24 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Device, DeviceModel, DeviceStatus, Inspection, InspectionKind, InspectionPlan
+from medtek.core.widgets import DateInput
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from .models import (
+    DEVICE_FIELDS,
+    DEVICE_MODEL_FIELDS,
+    Device,
+    DeviceModel,
+    DeviceStatus,
+    Inspection,
+    InspectionKind,
+    InspectionPlan,
+)
 
 
 class DeviceModelForm(forms.ModelForm):
     class Meta:
         model = DeviceModel
-        fields = [
-            "manufacturer",
-            "trade_name",
-            "model_version",
-            "udi_issuer",
-            "udi_di",
-            "emdn_code",
-            "risk_class",
-            "implantable",
-            "conformity",
-            "safety_class",
-            "applied_part",
-            "inspection_interval_months",
-        ]
+        fields = list(DEVICE_MODEL_FIELDS)
 
 
 _DATE_FIELDS = [
@@ -52,23 +46,7 @@ class DeviceForm(forms.ModelForm):
 
     class Meta:
         model = Device
-        fields = [
-            "inventory_number",
-            "model",
-            "serial_number",
-            "udi_lot",
-            "udi_serial",
-            "manufactured_on",
-            "expires_on",
-            "udi_carrier",
-            "unit",
-            "location",
-            "supplier",
-            "purchased_on",
-            "delivered_on",
-            "warranty_until",
-            "acceptance_checked_on",
-        ]
+        fields = list(DEVICE_FIELDS)
         widgets = {name: DateInput() for name in _DATE_FIELDS}
 
     def __init__(self, *args: Any, units: Any = None, models: Any = None, **kwargs: Any) -> None:

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from medtek.core.exports import export_response
+from medtek.core.listing import list_page
 
 from . import registry, services
 from .access import session_for_user, sessions_visible_to
+from .filters import ImportSessionFilter
 from .forms import CommitForm, MappingForm, UploadForm
 from .models import ImportRow, ImportSession
 
@@ -30,9 +32,47 @@ def _importer_cls(kind: str) -> type[registry.Importer]:
 
 
 @login_required
-def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = sessions_visible_to(request.user).select_related("created_by")[:100]
-    return render(request, "imports/importsession_list.html", {"sessions": sessions})
+def session_list(request: HttpRequest) -> HttpResponseBase:
+    return list_page(
+        request,
+        queryset=sessions_visible_to(request.user).select_related("created_by").defer("source"),
+        filterset_class=ImportSessionFilter,
+        template="imports/importsession_list.html",
+        sort_fields={
+            "created_at": "created_at",
+            "filename": "filename",
+            "kind": "kind",
+            "status": "status",
+        },
+        default_sort="-created_at",
+        export_name="imports",
+        export_header=[
+            "id",
+            "created_at",
+            "filename",
+            "kind",
+            "created_by",
+            "status",
+            "mode",
+            "total_rows",
+            "error_rows",
+            "created",
+            "updated",
+        ],
+        export_row=lambda s: [
+            s.pk,
+            s.created_at,
+            s.filename,
+            s.kind,
+            s.created_by.username,
+            s.status,
+            s.mode,
+            s.total_rows,
+            s.error_rows,
+            s.created_count,
+            s.updated_count,
+        ],
+    )
 
 
 @login_required

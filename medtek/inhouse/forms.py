@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from medtek.devices.forms import DateInput
+from medtek.core.widgets import DateInput
 from medtek.devices.models import DeviceModel
 from medtek.organisation.models import Unit
 

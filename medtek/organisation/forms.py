@@ -7,18 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import CareProvider, RoleGrant, Unit, User
 from .roles import Role
+from .services import PERSON_FIELDS, PROVIDER_FIELDS, UNIT_FIELDS
 
 
 class CareProviderForm(forms.ModelForm):
     class Meta:
         model = CareProvider
-        fields = ["name", "org_number", "operator", "contract_reference", "active"]
+        fields = list(PROVIDER_FIELDS)
 
 
 class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["name", "short_name", "kind", "parent", "care_provider", "hsa_id", "active"]
+        fields = list(UNIT_FIELDS)
 
     def __init__(self, *args: Any, parents: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,13 +31,13 @@ class UnitForm(forms.ModelForm):
 class PersonForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "title", "hsa_id", "phone"]
+        fields = ["username", *(f for f in PERSON_FIELDS if f != "is_active")]
 
 
 class PersonEditForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "title", "hsa_id", "phone", "is_active"]
+        fields = list(PERSON_FIELDS)
 
 
 class RoleGrantForm(forms.Form):

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from medtek.devices.filters import FastSelect
+from medtek.core.widgets import FastSelect
 
 CHOICES = [
     ("", "---------"),

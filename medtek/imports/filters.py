@@ -1,0 +1,28 @@
+"""The import sessions' list: by kind, status, person and file name."""
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import ImportSession
+
+
+class ImportSessionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    kind = django_filters.CharFilter(label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=ImportSession.Status.choices, label=_("Status"))
+    after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("From")
+    )
+    before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("To")
+    )
+
+    class Meta:
+        model = ImportSession
+        fields: list[str] = []
+
+    def search(self, qs: QuerySet[ImportSession], name: str, value: str) -> QuerySet[ImportSession]:
+        """The file's name or the uploader's user name."""
+        text = value.strip()
+        return qs.filter(filename__icontains=text) | qs.filter(created_by__username__icontains=text)
