@@ -1,10 +1,10 @@
 """Allocation of numbers from a :class:`~medtek.core.models.NumberSeries`.
 
-Numbers are allocated inside the caller's transaction (domain.md §3: never reused, never skipped
-silently). On PostgreSQL the counter row is locked with SELECT … FOR UPDATE, so concurrent writers
-queue on it; on SQLite every transaction takes the database write lock at BEGIN (settings:
-``transaction_mode = IMMEDIATE``). If the caller's transaction rolls back, the counter rolls back
-with it, so no gap is left behind.
+Numbers are allocated inside the caller's transaction (docs/domain/registry.md#numbers: never
+reused, never skipped silently). On PostgreSQL the counter row is locked with SELECT … FOR
+UPDATE, so concurrent writers queue on it; on SQLite every transaction takes the database write
+lock at BEGIN (settings: ``transaction_mode = IMMEDIATE``). If the caller's transaction rolls
+back, the counter rolls back with it, so no gap is left behind.
 """
 
 from django.db import transaction

@@ -1,4 +1,5 @@
-"""Device identifiers: UDI-DI (GS1 GTIN, HIBC), EMDN codes (domain.md §6).
+"""Device identifiers: UDI-DI (GS1 GTIN, HIBC), EMDN codes (docs/domain/devices.md: #udi,
+#check-digits, #emdn).
 
 GTIN check digits come from python-stdnum (``stdnum.ean``). python-stdnum has no HIBC, so its
 mod-43 check character is computed here, per the HIBC Supplier Labeling Standard (ANSI/HIBC 2.6).

@@ -1,4 +1,4 @@
-"""The medical technology register (domain.md §6–7): device models, devices, inspections."""
+"""The medical technology register (docs/domain/devices.md): device models, devices, inspections."""
 
 import datetime
 from collections.abc import Mapping
@@ -188,7 +188,8 @@ class DeviceStatus(models.TextChoices):
 
 
 class Device(models.Model):
-    """One individual medical device, known by its inventory number (domain.md §7).
+    """One individual medical device, known by its inventory number
+    (docs/domain/devices.md#register).
 
     UDI-PI (serial, lot, manufacture and expiry date) identifies the unit of production; for
     class III implantables the full UDI is stored as MDR art. 27(9) requires. ``next_due`` is the

@@ -78,7 +78,8 @@ _DEVICE_SERVICE_FIELDS = (*DEVICE_FIELDS, "acceptance_checked_by")
 
 
 def acceptance_error(status: str, checked_on: datetime.date | None) -> str | None:
-    """A device is accepted (checked) before its first clinical use (domain.md §7)."""
+    """A device is accepted (checked) before its first clinical use
+    (docs/domain/devices.md#acceptance-check)."""
     if status == DeviceStatus.IN_USE and not checked_on:
         return _(
             "A device in use must have passed its acceptance check: give its date, or register "
@@ -183,7 +184,7 @@ _DATES = (_on_or_after_status_since, _not_in_the_future)
 _S = DeviceStatus
 
 #: A device's status, as one table: scrapped is final; a device goes (back) into use only once it
-#: has passed its acceptance check (domain.md §7).
+#: has passed its acceptance check (docs/domain/devices.md#acceptance-check).
 DEVICE_LIFECYCLE = Lifecycle(
     model=Device,
     field="status",

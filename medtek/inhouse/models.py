@@ -1,6 +1,6 @@
-"""In-house manufactured devices (domain.md §2): the file a region keeps for each device it makes,
-modifies or combines for use inside its own organisation, under MDR art. 5(5) (IVDR art. 5(5)
-for in-vitro diagnostic devices).
+"""In-house manufactured devices (docs/domain/inhouse.md#scope): the file a region keeps for each
+device it makes, modifies or combines for use inside its own organisation, under MDR art. 5(5)
+(IVDR art. 5(5) for in-vitro diagnostic devices).
 
 The file belongs to the device's model in the register (``DeviceModel`` with conformity
 "in-house"); every registered unit of that model links to it. This module keeps the evidence of

@@ -56,7 +56,7 @@ def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> In
     """Open the in-house file of an in-house manufactured device model (MDR art. 5(5)).
 
     The file gets the next number of the ``inhouse`` number series, in this transaction
-    (domain.md §3: never reused, never skipped silently).
+    (docs/domain/registry.md#numbers: never reused, never skipped silently).
     """
     file = InhouseDevice(device_model=device_model)
     apply_changes(file, _stripped(fields), FILE_FIELDS)

@@ -112,7 +112,7 @@ def is_administrator(user: Any) -> bool:
 
 def may_dispose(user: Any) -> bool:
     """Disposal (gallring) is carried out by those who keep the region's archive: registrars and
-    administrators of the whole region (docs/domain/registry.md)."""
+    administrators of the whole region (docs/domain/registry.md#disposal)."""
     root = region_root()
     return root is not None and has_role(user, {Role.REGISTRAR, Role.ADMINISTRATOR}, root)
 

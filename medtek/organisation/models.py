@@ -58,8 +58,9 @@ def validate_org_number(value: str) -> None:
 class CareProvider(models.Model):
     """A care provider (vårdgivare): the region itself or a private provider under vårdval.
 
-    Only the care provider where an event happened may report it to an authority (domain.md §1), so
-    every unit knows its care provider and its operator kind.
+    Only the care provider where an event happened may report it to an authority
+    (docs/domain/reporting.md#who-reports), so every unit knows its care provider and its operator
+    kind.
     """
 
     class Operator(models.TextChoices):

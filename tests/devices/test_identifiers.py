@@ -1,4 +1,5 @@
-"""UDI-DI and EMDN checks (domain.md §6), and the rules a device model keeps on its own row."""
+"""UDI-DI and EMDN checks (docs/domain/devices.md#check-digits, #emdn), and the rules a device model
+keeps on its own row."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,5 +1,5 @@
 """Disposal (gallring): the one lawful way to remove content from a record that must otherwise
-never change (docs/domain/registry.md, "Disposal"; ADR 0009).
+never change (docs/domain/registry.md#disposal; ADR 0009).
 
 Removing or overwriting content of public records is disposal, which needs a prior documented
 decision (arkivlagen 1990:782 § 10; the archive authority's regulations). So content leaves a

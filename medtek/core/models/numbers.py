@@ -34,7 +34,8 @@ class NumberSeries(models.Model):
     """A series of numbers, e.g. the board's diary numbers ``RS-LED26-0847``.
 
     Numbers restart per year, are allocated inside the transaction that uses them (so a rolled-back
-    transaction gives its number back and no gap appears) and are never reused (domain.md §3).
+    transaction gives its number back and no gap appears) and are never reused
+    (docs/domain/registry.md#numbers).
     """
 
     key = models.SlugField(_("key"), max_length=50, unique=True)
