@@ -203,7 +203,22 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before a silent mail server counts as a failed attempt (the outbox retries it); without
+# a limit a hung connection would hold its message, and the request sending it, indefinitely.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "medtek@localhost")
+
+# The outbox (ADR 0011): e-mail and other side effects are queued in the transaction of the change
+# that causes them and delivered after it commits.
+OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", True)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
+if EMAIL_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"EMAIL_TIMEOUT={EMAIL_TIMEOUT} must be at least 1 second")
+if OUTBOX_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured(f"OUTBOX_MAX_ATTEMPTS={OUTBOX_MAX_ATTEMPTS} must be at least 1")
+if OUTBOX_RETRY_SECONDS < 0:
+    raise ImproperlyConfigured(f"OUTBOX_RETRY_SECONDS={OUTBOX_RETRY_SECONDS} must not be negative")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

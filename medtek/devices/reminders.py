@@ -2,15 +2,21 @@
 
 The plan's responsible person is told; a plan without one falls to the MT engineers and heads of
 unit whose grants cover the device's unit.
+
+Each person's e-mail goes through the outbox (ADR 0011), keyed by the day: running the reminders
+twice on one day tells nobody twice, and a mail server that is down delays a reminder but does
+not lose it.
 """
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.db import transaction
 
+from medtek.core import outbox
+from medtek.core.models import OutboxMessage
 from medtek.organisation.models import RoleGrant, User
 from medtek.organisation.roles import Role
 
@@ -73,17 +79,50 @@ def compose(user: User, plans: list[InspectionPlan], today: datetime.date) -> tu
     return subject, "\n".join(lines)
 
 
-def send_reminders(
-    *, today: datetime.date, days: int, dry_run: bool = False
-) -> list[tuple[str, int]]:
-    """Send one e-mail per person; returns (address, number of devices) per message."""
+@dataclass(frozen=True)
+class Reminder:
+    """One person's reminder of one day."""
+
+    user: User
+    subject: str
+    body: str
+    devices: int
+    #: The queued e-mail (``None`` until queued).
+    message: OutboxMessage | None = None
+
+    @property
+    def address(self) -> str:
+        return self.user.email
+
+
+def reminder_key(user: User, today: datetime.date) -> str:
+    """The outbox key of ``user``'s reminder of ``today``: one per person and day."""
+    return f"reminder:{today.isoformat()}:user {user.pk}"
+
+
+def compose_reminders(*, today: datetime.date, days: int) -> list[Reminder]:
+    """One reminder per person with inspections due within ``days`` (or overdue)."""
     plans = list(due_plans(today=today, days=days))
-    messages = []
-    summary = []
+    out = []
     for user, user_plans in sorted(recipients_for(plans).items(), key=lambda kv: kv[0].username):
         subject, body = compose(user, user_plans, today)
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-        summary.append((user.email, len(user_plans)))
-    if messages and not dry_run:
-        send_mass_mail(messages, fail_silently=False)
-    return summary
+        out.append(Reminder(user=user, subject=subject, body=body, devices=len(user_plans)))
+    return out
+
+
+@transaction.atomic
+def queue_reminders(*, today: datetime.date, days: int) -> list[Reminder]:
+    """Queue one e-mail per person, all in one transaction; they are sent once it commits.
+
+    A person already reminded for ``today`` gets the message queued then (sent or not), not a
+    second one.
+    """
+    return [
+        replace(
+            r,
+            message=outbox.enqueue_email(
+                to=[r.address], subject=r.subject, body=r.body, key=reminder_key(r.user, today)
+            ),
+        )
+        for r in compose_reminders(today=today, days=days)
+    ]

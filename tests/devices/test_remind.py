@@ -2,11 +2,13 @@
 
 import datetime
 import io
+import socket
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from medtek.core.models import OutboxMessage
 from medtek.devices import services
 from medtek.devices.models import DeviceStatus
 from medtek.organisation import services as org_services
@@ -16,10 +18,14 @@ from tests import factories
 
 TODAY = datetime.date(2025, 3, 1)
 
+# The reminders go out through the outbox once their transaction commits, so every test here
+# commits for real (a test inside a transaction would never see the commit).
+pytestmark = pytest.mark.django_db(transaction=True)
 
-def _remind(*args):
+
+def _remind(*args, today=TODAY):
     out = io.StringIO()
-    call_command("remind", "--date", TODAY.isoformat(), *args, stdout=out)
+    call_command("remind", "--date", today.isoformat(), *args, stdout=out)
     return out.getvalue()
 
 
@@ -161,3 +167,82 @@ def test_it_tells_each_person_once_about_each_device(org, mt, people, unassigned
     ]
     body = _mail_to("mt@example.org").body
     assert body.count("A1-NOBODY") == 2
+
+
+# Through the outbox -------------------------------------------------------------------------------
+
+
+def test_it_reminds_each_person_once_a_day(people, due):
+    _remind()
+    again = _remind()
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["anna@example.org", "bo@example.org"]
+    assert OutboxMessage.objects.count() == 2
+    assert "Already reminded anna@example.org for 2025-03-01 (sent)" in again
+    assert "Sent 0 reminder(s)." in again
+    assert "2 person(s) already reminded for 2025-03-01." in again
+    assert {m.key for m in OutboxMessage.objects.all()} == {
+        f"reminder:2025-03-01:user {people['anna'].pk}",
+        f"reminder:2025-03-01:user {people['bo'].pk}",
+    }
+
+
+def test_it_reminds_again_the_next_day(due):
+    _remind()
+    out = _remind(today=_days(1))
+
+    assert "Sent 2 reminder(s)." in out
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "anna@example.org",
+        "anna@example.org",
+        "bo@example.org",
+        "bo@example.org",
+    ]
+
+
+def test_it_queues_nothing_on_a_dry_run(due):
+    _remind("--dry-run")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_it_traces_the_reminders_to_the_run_that_queued_them(due):
+    _remind()
+
+    runs = set(OutboxMessage.objects.values_list("source", "request_id"))
+    assert len(runs) == 1
+    ((source, request_id),) = runs
+    assert source == "cli"
+    assert request_id
+
+
+def test_it_leaves_the_reminders_to_the_outbox_when_not_sending_after_commit(settings, due):
+    settings.OUTBOX_DELIVER_ON_COMMIT = False
+
+    out = _remind()
+    assert mail.outbox == []
+    assert "Queued for anna@example.org: 2 device(s), not sent yet" in out
+    assert "Sent 0 reminder(s)." in out
+    assert "Queued 2 reminder(s) not sent yet: `medtek outbox` sends them." in out
+
+    call_command("outbox", "--once", stdout=io.StringIO())
+    assert sorted(m.to[0] for m in mail.outbox) == ["anna@example.org", "bo@example.org"]
+    assert "Already reminded anna@example.org for 2025-03-01 (sent)" in _remind()
+    assert len(mail.outbox) == 2
+
+
+def test_it_keeps_the_reminders_while_the_mail_server_is_down(settings, due):
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.OUTBOX_RETRY_SECONDS = 0
+
+    out = _remind()
+    assert "Queued for bo@example.org: 1 device(s), not sent yet (ConnectionRefusedError" in out
+    assert "Sent 0 reminder(s)." in out
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("outbox", "--once", stdout=io.StringIO())
+    assert sorted(m.to[0] for m in mail.outbox) == ["anna@example.org", "bo@example.org"]
+    assert "A-OVERDUE" in _mail_to("anna@example.org").body

@@ -9,6 +9,7 @@ level, a number series never reuses or skips a number, a stored file is never ov
 from .audit_event import AuditEvent
 from .disposal import DisposalDecision, DisposalTrace
 from .numbers import NumberCounter, NumberSeries, validate_number_format
+from .outbox import OutboxMessage
 
 __all__ = [
     "AuditEvent",
@@ -16,5 +17,6 @@ __all__ = [
     "DisposalTrace",
     "NumberCounter",
     "NumberSeries",
+    "OutboxMessage",
     "validate_number_format",
 ]

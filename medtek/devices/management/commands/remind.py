@@ -1,4 +1,8 @@
-"""``medtek remind``: e-mail the responsible people about overdue and due-soon inspections."""
+"""``medtek remind``: e-mail the responsible people about overdue and due-soon inspections.
+
+The e-mails are queued in the outbox (one per person and day) and sent once queued; what could
+not be sent yet is sent by ``medtek outbox``.
+"""
 
 import datetime
 from typing import Any
@@ -6,7 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from medtek.devices.reminders import send_reminders
+from medtek.core.audit import audit_context
+from medtek.core.models import OutboxMessage
+from medtek.devices.reminders import compose_reminders, queue_reminders
 
 
 class Command(BaseCommand):
@@ -28,8 +34,41 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = options["date"] or timezone.localdate()
-        summary = send_reminders(today=today, days=options["days"], dry_run=options["dry_run"])
-        verb = "Would send" if options["dry_run"] else "Sent"
-        for address, count in summary:
-            self.stdout.write(f"{verb} to {address}: {count} device(s)")
-        self.stdout.write(f"{verb} {len(summary)} reminder(s).")
+        if options["dry_run"]:
+            reminders = compose_reminders(today=today, days=options["days"])
+            for r in reminders:
+                self.stdout.write(f"Would send to {r.address}: {r.devices} device(s)")
+            self.stdout.write(f"Would send {len(reminders)} reminder(s).")
+            return
+
+        started = timezone.now()
+        with audit_context(source="cli"):
+            reminders = queue_reminders(today=today, days=options["days"])
+        # Read back after the commit, when delivery after commit has had its go.
+        messages = OutboxMessage.objects.in_bulk(
+            [r.message.pk for r in reminders if r.message is not None]
+        )
+        sent = waiting = earlier = 0
+        for r in reminders:
+            assert r.message is not None
+            message = messages[r.message.pk]
+            if message.created_at < started:
+                earlier += 1
+                state = "sent" if message.sent_at else "queued, not sent yet"
+                self.stdout.write(f"Already reminded {r.address} for {today} ({state})")
+            elif message.sent_at:
+                sent += 1
+                self.stdout.write(f"Sent to {r.address}: {r.devices} device(s)")
+            else:
+                waiting += 1
+                why = f" ({message.last_error})" if message.last_error else ""
+                self.stdout.write(
+                    f"Queued for {r.address}: {r.devices} device(s), not sent yet{why}"
+                )
+        self.stdout.write(f"Sent {sent} reminder(s).")
+        if waiting:
+            self.stdout.write(
+                f"Queued {waiting} reminder(s) not sent yet: `medtek outbox` sends them."
+            )
+        if earlier:
+            self.stdout.write(f"{earlier} person(s) already reminded for {today}.")
