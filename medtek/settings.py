@@ -197,6 +197,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The region's name: it heads every generated document and is the author in its PDF metadata.
+REGION_NAME = env("REGION_NAME", "Region Mälarmark").strip()
+if not REGION_NAME:
+    raise ImproperlyConfigured("REGION_NAME must name the region; it heads every document.")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -253,4 +258,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of every document at INFO; its warnings still come through.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
