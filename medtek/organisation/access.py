@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from medtek.core.access import one_or_404
 
 from .models import CareProvider, RoleGrant, Unit, User
-from .roles import AUDIT_LOG_ROLES, ORGANISATION_WRITERS, READ_ONLY_ROLES, Role
+from .roles import AUDIT_LOG_ROLES, DISPOSERS, ORGANISATION_WRITERS, READ_ONLY_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,15 @@ def is_administrator(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(grants_of(user).superuser or has_role(user, ORGANISATION_WRITERS, region_root()))
+
+
+def may_dispose(user: Any) -> bool:
+    """Superusers, and administrators and registrars of the whole region (the root unit): they
+    carry out disposals under a recorded disposal decision (core rule ``"dispose"``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    root = region_root()
+    return bool(grants_of(user).superuser or (root is not None and has_role(user, DISPOSERS, root)))
 
 
 def may_read_audit_log(user: Any) -> bool:
