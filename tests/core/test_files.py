@@ -19,9 +19,19 @@ from django.utils import timezone, translation
 
 from medtek.core import append_only
 from medtek.core.actors import SYSTEM
-from medtek.core.files import FileCorrupted, open_file, read_verified, store
+from medtek.core.files import (
+    FileCorrupted,
+    FileRemoved,
+    open_file,
+    read_verified,
+    release,
+    store,
+)
 from medtek.core.models import AuditEvent, StoredFile
+from medtek.core.records import disposal_decision_record, record_dispose
 from tests.core import filebuilders as build
+from tests.example.models import Entry
+from tests.example.services import entry_correct, entry_create, entry_register
 from tests.test_settings import assert_refused, production, start
 
 pytestmark = pytest.mark.django_db
@@ -492,6 +502,135 @@ def test_it_has_the_guard_of_todays_model_in_the_database() -> None:
             cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'medtek_set_once_guard'")
             [(source,)] = cursor.fetchall()
             assert source.strip() in install[0]
+
+
+# Disposal: release -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def decision(org: Any) -> Any:
+    return disposal_decision_record(
+        actor=org.admin,
+        reference="RS 2026/114",
+        title="Gallring av exempelposter",
+        legal_basis="Informationshanteringsplan 4.2; RA-FS 2021:6",
+        decided_by="Regionstyrelsen",
+        decided_on=datetime.date(2026, 3, 1),
+        record_types=["example.entry"],
+        retention_years=0,
+    )
+
+
+def registered(org: Any, number: str, file: StoredFile | None) -> Entry:
+    entry = entry_create(
+        actor=org.owner, number=number, title="Inspektion", unit=org.unit_a, file=file
+    )
+    return entry_register(actor=org.owner, entry=entry)
+
+
+def dispose(org: Any, entry: Entry, decision: Any, capture: Any) -> Any:
+    with capture(execute=True):
+        return record_dispose(actor=org.admin, record=entry, decision=decision, reason="Gallras")
+
+
+def test_it_removes_a_file_no_other_record_uses(
+    org: Any, root: Path, decision: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    content = build.pdf(PDF_TEXT)
+    stored = keep(content, "protokoll.pdf")
+    entry = registered(org, "E-1", stored)
+
+    trace = dispose(org, entry, decision, django_capture_on_commit_callbacks)
+
+    stored.refresh_from_db()
+    assert stored.removed_at is not None
+    assert blobs(root) == []
+    assert trace.files == [
+        {"sha256": stored.sha256, "size": len(content), "content_type": "application/pdf"}
+    ]
+    assert "file" in trace.fields
+    assert Entry.objects.get(pk=entry.pk).file is None
+    with pytest.raises(FileRemoved, match="removed by a disposal decision"):
+        read_verified(stored)
+
+
+def test_it_keeps_a_file_another_record_still_uses(
+    org: Any, root: Path, decision: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    content = build.pdf(PDF_TEXT)
+    shared = keep(content, "protokoll.pdf")
+    disposed = registered(org, "E-1", shared)
+    registered(org, "E-2", keep(content, "samma protokoll.pdf"))
+
+    trace = dispose(org, disposed, decision, django_capture_on_commit_callbacks)
+
+    shared.refresh_from_db()
+    assert shared.removed_at is None
+    assert read_verified(shared) == content
+    assert trace.files == []
+    assert Entry.objects.get(pk=disposed.pk).file is None
+
+
+def test_it_removes_a_file_that_only_the_versions_of_the_disposed_record_use(
+    org: Any, root: Path, decision: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    stored = keep(build.pdf(PDF_TEXT), "protokoll.pdf")
+    first = registered(org, "E-1", stored)
+    corrected = entry_correct(actor=org.owner, entry=first, reason="Stavfel", title="Inspektion 2")
+    assert corrected.file == stored
+
+    trace = dispose(org, corrected, decision, django_capture_on_commit_callbacks)
+
+    assert [f["sha256"] for f in trace.files] == [stored.sha256]
+    assert blobs(root) == []
+
+
+def test_it_removes_nothing_when_the_disposal_rolls_back(
+    org: Any, root: Path, decision: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    stored = keep(build.pdf(PDF_TEXT), "protokoll.pdf")
+    entry = registered(org, "E-1", stored)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Rollback),
+        transaction.atomic(),
+    ):
+        record_dispose(actor=org.admin, record=entry, decision=decision, reason="Gallras")
+        raise Rollback
+
+    stored.refresh_from_db()
+    assert stored.removed_at is None
+    assert len(blobs(root)) == 1
+
+
+def test_it_stores_removed_content_again_as_a_new_file(
+    org: Any, root: Path, decision: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    content = build.pdf(PDF_TEXT)
+    removed = keep(content, "protokoll.pdf")
+    dispose(org, registered(org, "E-1", removed), decision, django_capture_on_commit_callbacks)
+
+    again = keep(content, "protokoll igen.pdf")
+
+    assert again.pk != removed.pk and again.removed_at is None
+    assert read_verified(again) == content
+    removed.refresh_from_db()
+    assert removed.removed_at is not None
+
+
+def test_it_releases_only_files_nothing_points_at(
+    org: Any, root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    loose = keep(build.pdf("lös"), "lös.pdf")
+    in_a_draft = keep(build.pdf("utkast"), "utkast.pdf")
+    entry_create(actor=org.owner, number="U-1", title="Utkast", unit=org.unit_a, file=in_a_draft)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        removed = release([loose.pk, in_a_draft.pk])
+
+    assert [f["sha256"] for f in removed] == [loose.sha256]
+    assert [p.name for p in blobs(root)] == [in_a_draft.sha256]
 
 
 # Concurrency -----------------------------------------------------------------------------------
