@@ -7,8 +7,10 @@ With ``DEBUG`` off (the default) the process refuses to start without a real ``S
 explicit ``ALLOWED_HOSTS``: a production server must never run on a development key.
 """
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -50,6 +52,20 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_json_object(name: str) -> dict[str, Any]:
+    """A JSON object (``{"bucket_name": "medtek"}``); empty if the variable is unset."""
+    raw = env(name).strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object ({{...}}), not {raw!r}")
+    return value
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -175,6 +191,68 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+
+# The file store (core.files, ADR 0010): every uploaded or generated file, once, named by its
+# SHA-256. A directory by default; any Django storage class (S3-compatible object storage through
+# django-storages) by FILE_STORAGE_BACKEND and its options as JSON in FILE_STORAGE_OPTIONS.
+_FILE_SYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+FILE_STORAGE_BACKEND = env("FILE_STORAGE_BACKEND", _FILE_SYSTEM_STORAGE).strip()
+if not FILE_STORAGE_BACKEND or "." not in FILE_STORAGE_BACKEND:
+    raise ImproperlyConfigured(
+        f"FILE_STORAGE_BACKEND={FILE_STORAGE_BACKEND!r} is not the dotted path of a storage class"
+    )
+FILE_STORE_ROOT = Path(env("FILE_STORE_ROOT", str(BASE_DIR / "var" / "files")))
+_file_storage_options = env_json_object("FILE_STORAGE_OPTIONS")
+if FILE_STORAGE_BACKEND == _FILE_SYSTEM_STORAGE:
+    # Readable by medtek's own user and group only: the files hold patient and staff details.
+    _file_storage_options = {
+        "location": str(FILE_STORE_ROOT),
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+        **_file_storage_options,
+    }
+elif env("FILE_STORE_ROOT"):
+    raise ImproperlyConfigured(
+        "FILE_STORE_ROOT is for the file system store only; with "
+        f"FILE_STORAGE_BACKEND={FILE_STORAGE_BACKEND} give the store's settings in "
+        "FILE_STORAGE_OPTIONS (and leave FILE_STORE_ROOT unset)."
+    )
+STORAGES = {
+    "default": {"BACKEND": _FILE_SYSTEM_STORAGE},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "medtek_files": {"BACKEND": FILE_STORAGE_BACKEND, "OPTIONS": _file_storage_options},
+}
+# What the store accepts: the largest file in bytes, and the types (found from the content;
+# medtek.core.files.KINDS lists the ones it can tell apart).
+FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
+if FILE_UPLOAD_MAX_BYTES < 1:
+    raise ImproperlyConfigured(f"FILE_UPLOAD_MAX_BYTES={FILE_UPLOAD_MAX_BYTES} must be at least 1")
+FILE_UPLOAD_TYPES = env_list(
+    "FILE_UPLOAD_TYPES",
+    ",".join(
+        [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/tiff",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/vnd.oasis.opendocument.text",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            "application/vnd.oasis.opendocument.presentation",
+            "text/plain",
+            "text/csv",
+            "application/xml",
+            "message/rfc822",
+            "application/vnd.ms-outlook",
+            "application/msword",
+            "application/vnd.ms-excel",
+            "application/vnd.ms-powerpoint",
+        ]
+    ),
+)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

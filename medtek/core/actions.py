@@ -10,3 +10,4 @@ class Action(models.TextChoices):
     NUMBER_SERIES_CONTINUE_FROM = "number_series.continue_from", _("Number series continued")
     DISPOSAL_DECISION_RECORD = "disposal_decision.record", _("Disposal decision recorded")
     RECORD_DISPOSE = "record.dispose", _("Record disposed of")
+    FILE_STORE = "file.store", _("File stored")

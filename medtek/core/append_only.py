@@ -1,7 +1,7 @@
 """Database triggers that keep records from silently changing (design.md, "Records that must
 never silently change"; ADR 0009).
 
-Two kinds, each on SQLite and PostgreSQL:
+Three kinds, each on SQLite and PostgreSQL:
 
 - **append-only** tables (the audit trail, a device's status history): the database rejects
   every UPDATE and DELETE;
@@ -10,7 +10,10 @@ Two kinds, each on SQLite and PostgreSQL:
   sealed (``sealed_at`` set) the database rejects UPDATE and DELETE — except the one change a
   recorded disposal decision allows: emptying the record's disposable fields while naming the
   decision (``disposal_id``) and the time (``disposed_at``). Rows that belong to a sealed record
-  (its file links) are guarded the same way through the parent.
+  (its file links) are guarded the same way through the parent;
+- **kept-forever rows with one set-once column** (a stored file, ``SET_ONCE = "removed_at"``):
+  the database rejects every DELETE and every UPDATE but the one that sets that column from NULL
+  to a value, leaving every other column as it was.
 
 A check in Python alone would not stop a bug, a raw SQL statement or an administrator's console.
 
@@ -283,6 +286,72 @@ def unsealed_child_sql(vendor: str, table: str) -> list[str]:
     ]
 
 
+# Kept forever, one column set once -------------------------------------------------------------
+
+#: The PostgreSQL function of the tables whose rows are kept forever and never change, but for
+#: one column that may be set once (its argument): a stored file's ``removed_at``. Any other
+#: column is frozen, whatever columns the table gains later (the row is compared as JSON).
+SET_ONCE_FUNCTION = """CREATE OR REPLACE FUNCTION medtek_set_once_guard() RETURNS trigger AS $$
+DECLARE
+  once text := TG_ARGV[0];
+  old_row jsonb := to_jsonb(OLD);
+  new_row jsonb;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    new_row := to_jsonb(NEW);
+    IF old_row->>once IS NULL AND new_row->>once IS NOT NULL
+       AND (old_row - once) = (new_row - once) THEN
+      RETURN NEW;
+    END IF;
+    RAISE EXCEPTION USING
+      MESSAGE = TG_TABLE_NAME || ' is append-only: UPDATE rejected (only ' || once
+                || ' may be set, once)',
+      ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RAISE EXCEPTION USING
+    MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' rejected',
+    ERRCODE = 'integrity_constraint_violation';
+END; $$ LANGUAGE plpgsql;"""
+
+
+def set_once_sql(vendor: str, table: str, columns: Sequence[str], once: str) -> list[str]:
+    """The statements that keep ``table``'s rows forever and unchanged, except that the column
+    ``once`` may go from NULL to a value, once. ``columns`` are all the table's columns."""
+    if vendor == "postgresql":
+        return [
+            SET_ONCE_FUNCTION,
+            f"""CREATE OR REPLACE TRIGGER {table}_set_once BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION medtek_set_once_guard('{once}');""",
+        ]
+    if vendor != "sqlite":
+        raise NotImplementedError(f"No set-once triggers for database {vendor!r}")
+    allowed = " AND ".join(
+        [
+            f"OLD.{once} IS NULL",
+            f"NEW.{once} IS NOT NULL",
+            *(_same(c) for c in columns if c != once),
+        ]
+    )
+    return [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE rejected'); END;""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+            WHEN NOT ({allowed})
+            BEGIN SELECT RAISE(ABORT,
+              '{table} is append-only: UPDATE rejected (only {once} may be set, once)');
+            END;""",
+    ]
+
+
+def unset_once_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_set_once ON {table};"]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+        f"DROP TRIGGER IF EXISTS {table}_no_update;",
+    ]
+
+
 # Migrations and tests ---------------------------------------------------------------------------
 
 
@@ -360,8 +429,9 @@ def unprotect(connection: Any, table: str) -> None:
 
 def guards(vendor: str) -> list[tuple[str, list[str], list[str]]]:
     """(table, statements that install its guard, statements that remove it) for every guarded
-    table of today's models: the append-only tables, every versioned record and every table of
-    rows belonging to one. The migrations hold these statements; the tests compare."""
+    table of today's models: the append-only tables, every versioned record, every table of
+    rows belonging to one, and every model with a set-once column (``SET_ONCE``). The
+    migrations hold these statements; the tests compare."""
     from django.apps import apps
 
     from .records import VersionedRecord
@@ -373,6 +443,16 @@ def guards(vendor: str) -> list[tuple[str, list[str], list[str]]]:
             columns, disposable = _columns(model)
             guard = versioned_sql(vendor, table, model._meta.label_lower, columns, disposable)
             found.append((table, guard, unversioned_sql(vendor, table)))
+        once = getattr(model, "SET_ONCE", None)
+        if once:
+            column = model._meta.get_field(once).column  # type: ignore[union-attr]
+            found.append(
+                (
+                    table,
+                    set_once_sql(vendor, table, _columns(model)[0], column),  # type: ignore[arg-type]
+                    unset_once_sql(vendor, table),
+                )
+            )
         parent_name = getattr(model, "SEALED_PARENT", None)
         if parent_name:
             fk = model._meta.get_field(parent_name)

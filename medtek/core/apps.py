@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import audit
+        from . import audit, files
         from .actions import Action
 
         audit.register_actions(Action)
+        files.check_configuration()

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from medtek.core.access import one_or_404
 
 from .models import CareProvider, RoleGrant, Unit, User
-from .roles import AUDIT_LOG_ROLES, ORGANISATION_WRITERS, READ_ONLY_ROLES, Role
+from .roles import AUDIT_LOG_ROLES, DISPOSERS, ORGANISATION_WRITERS, READ_ONLY_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,12 @@ def is_administrator(user: Any) -> bool:
 
 
 def may_dispose(user: Any) -> bool:
-    """Disposal (gallring) is carried out by those who keep the region's archive: registrars and
-    administrators of the whole region (docs/domain/registry.md#disposal)."""
+    """Superusers, and administrators and registrars of the whole region (the root unit): they
+    carry out disposals under a recorded disposal decision (core rule ``"dispose"``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
     root = region_root()
-    return root is not None and has_role(user, {Role.REGISTRAR, Role.ADMINISTRATOR}, root)
+    return bool(grants_of(user).superuser or (root is not None and has_role(user, DISPOSERS, root)))
 
 
 def may_read_audit_log(user: Any) -> bool:

@@ -19,8 +19,8 @@ class OrganisationConfig(AppConfig):
         from .models import CareProvider, RoleGrant, Unit, User
 
         register_rule("administrator", access.is_administrator)
-        register_rule("record_disposal_decision", access.is_administrator)
         register_rule("dispose", access.may_dispose)
+        register_rule("record_disposal_decision", access.is_administrator)
         register_scope(Unit, access.units_visible_to)
         register_scope(CareProvider, access.care_providers_visible_to)
         register_scope(User, access.people_visible_to)

@@ -28,3 +28,7 @@ AUDIT_LOG_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 
 #: Who may change the organisation (units, care providers, people and their roles).
 ORGANISATION_WRITERS = frozenset({Role.ADMINISTRATOR})
+
+#: Who, holding the role on the region (the root), carries out disposals (gallring) under a
+#: recorded disposal decision: the registry keeps the archive.
+DISPOSERS = frozenset({Role.ADMINISTRATOR, Role.REGISTRAR})

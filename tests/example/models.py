@@ -3,6 +3,7 @@ task with a lifecycle."""
 
 from django.db import models
 
+from medtek.core.models import StoredFile
 from medtek.core.records import VersionedRecord
 from medtek.organisation.models import Unit
 
@@ -11,16 +12,25 @@ ENTRY_FIELDS = ("number", "title", "description", "party", "unit")
 
 
 class Entry(VersionedRecord):
-    """A registered entry: append-only once registered (sealed); ``description`` and the
-    attachments' notes may be disposed of; ``party`` is sensitive."""
+    """A registered entry: append-only once registered (sealed); ``description``, the file and
+    the attachments' notes may be disposed of; ``party`` is sensitive."""
 
-    DISPOSABLE_FIELDS = ("description",)
+    DISPOSABLE_FIELDS = ("description", "file")
 
     number = models.CharField("number", max_length=40)
     title = models.CharField("title", max_length=200)
     description = models.TextField("description", blank=True)
     party = models.CharField("party", max_length=200, blank=True)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # related_name="+" on purpose: the file store must find references it cannot name.
+    file = models.ForeignKey(
+        StoredFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="file",
+    )
 
     class Meta(VersionedRecord.Meta):
         verbose_name = "entry"

@@ -15,8 +15,10 @@ from .models import ENTRY_FIELDS, Attachment, Entry, Task
 
 
 @transaction.atomic
-def entry_create(*, actor: Any, attachments: tuple[str, ...] = (), **fields: Any) -> Entry:
-    entry = Entry(created_by=user_or_none(actor))
+def entry_create(
+    *, actor: Any, attachments: tuple[str, ...] = (), file: Any = None, **fields: Any
+) -> Entry:
+    entry = Entry(created_by=user_or_none(actor), file=file)
     apply_changes(entry, fields, ENTRY_FIELDS)
     require(actor, may_write, entry.unit)
     entry.full_clean()

@@ -8,6 +8,7 @@ level, a number series never reuses or skips a number, a stored file is never ov
 
 from .audit_event import AuditEvent
 from .disposal import DisposalDecision, DisposalTrace
+from .files import StoredFile
 from .numbers import NumberCounter, NumberSeries, validate_number_format
 from .outbox import OutboxMessage
 
@@ -18,5 +19,6 @@ __all__ = [
     "NumberCounter",
     "NumberSeries",
     "OutboxMessage",
+    "StoredFile",
     "validate_number_format",
 ]

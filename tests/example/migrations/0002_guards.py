@@ -15,7 +15,7 @@ GUARD_EXAMPLE_ENTRY = RunSQLPerVendor(
             BEGIN SELECT RAISE(ABORT, 'example_entry is append-only once sealed: DELETE rejected');
             END;""",
         """CREATE TRIGGER IF NOT EXISTS example_entry_sealed_no_update BEFORE UPDATE ON example_entry
-            WHEN OLD.sealed_at IS NOT NULL AND NOT (OLD.disposal_id IS NULL AND NEW.disposal_id IS NOT NULL AND NEW.disposed_at IS NOT NULL AND EXISTS (SELECT 1 FROM core_disposaldecision d, json_each(d.record_types) k WHERE d.id = NEW.disposal_id AND k.value = 'example.entry') AND NEW.id IS OLD.id AND NEW.lineage IS OLD.lineage AND NEW.version IS OLD.version AND NEW.supersedes_id IS OLD.supersedes_id AND NEW.correction_reason IS OLD.correction_reason AND NEW.created_at IS OLD.created_at AND NEW.created_by_id IS OLD.created_by_id AND NEW.sealed_at IS OLD.sealed_at AND NEW.sealed_by_id IS OLD.sealed_by_id AND NEW.number IS OLD.number AND NEW.title IS OLD.title AND NEW.party IS OLD.party AND NEW.unit_id IS OLD.unit_id AND (NEW.description IS OLD.description OR NEW.description IS NULL OR NEW.description = ''))
+            WHEN OLD.sealed_at IS NOT NULL AND NOT (OLD.disposal_id IS NULL AND NEW.disposal_id IS NOT NULL AND NEW.disposed_at IS NOT NULL AND EXISTS (SELECT 1 FROM core_disposaldecision d, json_each(d.record_types) k WHERE d.id = NEW.disposal_id AND k.value = 'example.entry') AND NEW.id IS OLD.id AND NEW.lineage IS OLD.lineage AND NEW.version IS OLD.version AND NEW.supersedes_id IS OLD.supersedes_id AND NEW.correction_reason IS OLD.correction_reason AND NEW.created_at IS OLD.created_at AND NEW.created_by_id IS OLD.created_by_id AND NEW.sealed_at IS OLD.sealed_at AND NEW.sealed_by_id IS OLD.sealed_by_id AND NEW.number IS OLD.number AND NEW.title IS OLD.title AND NEW.party IS OLD.party AND NEW.unit_id IS OLD.unit_id AND (NEW.description IS OLD.description OR NEW.description IS NULL OR NEW.description = '') AND (NEW.file_id IS OLD.file_id OR NEW.file_id IS NULL OR NEW.file_id = ''))
             BEGIN SELECT RAISE(ABORT, 'example_entry is append-only once sealed: UPDATE rejected');
             END;""",
     ],
@@ -64,7 +64,7 @@ BEGIN
     ERRCODE = 'integrity_constraint_violation';
 END; $$ LANGUAGE plpgsql;""",
         """CREATE OR REPLACE TRIGGER example_entry_sealed BEFORE UPDATE OR DELETE ON example_entry
-            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_guard('example.entry', 'description');""",
+            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_guard('example.entry', 'description', 'file_id');""",
     ],
     sqlite_reverse=[
         "DROP TRIGGER IF EXISTS example_entry_sealed_no_delete;",
