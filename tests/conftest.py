@@ -71,6 +71,23 @@ def _append_only_guard(request: pytest.FixtureRequest):  # type: ignore[no-untyp
         yield
 
 
+@pytest.fixture(scope="session")
+def _file_store_root(tmp_path_factory):  # type: ignore[no-untyped-def]
+    return tmp_path_factory.mktemp("files")
+
+
+@pytest.fixture(autouse=True)
+def _file_store(settings, _file_store_root):  # type: ignore[no-untyped-def]
+    """Files the tests store go to a directory of the test run, never to ``var/files``."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "medtek_files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(_file_store_root)},
+        },
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """PBKDF2 at production strength costs ~0.3 s per password; tests need no such strength."""
