@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "medtek.organisation",
     "medtek.imports",
     "medtek.devices",
+    "medtek.registry",
     "medtek.inhouse",
     "medtek.demo",
 ]
@@ -280,6 +281,13 @@ REGION_NAME = env("REGION_NAME", "Region Mälarmark").strip()
 if not REGION_NAME:
     raise ImproperlyConfigured("REGION_NAME must name the region; it heads every document.")
 
+# The diary (registry): the authority named in secrecy markings, and how many working days a
+# submitted document may wait before it counts as overdue (docs/domain/registry.md).
+REGISTRY_AUTHORITY = env("REGISTRY_AUTHORITY", "Regionstyrelsen")
+REGISTRY_TARGET_WORKING_DAYS = env_int("REGISTRY_TARGET_WORKING_DAYS", 1)
+if REGISTRY_TARGET_WORKING_DAYS < 0:
+    raise ImproperlyConfigured("REGISTRY_TARGET_WORKING_DAYS must not be negative")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -328,6 +336,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field named "status"; each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceStatusEnum": "medtek.devices.models.DeviceStatus",
+        "CaseStatusEnum": "medtek.registry.models.Case.Status",
+    },
 }
 
 LOGGING = {

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from medtek.core.admin import restrict_admin_to_administrators
+from medtek.registry import views as registry_views
 from medtek.views import audit, home
 
 restrict_admin_to_administrators(admin.site)
@@ -19,9 +20,12 @@ urlpatterns = [
     path("devices/", include("medtek.devices.urls")),
     path("inhouse/", include("medtek.inhouse.urls")),
     path("imports/", include("medtek.imports.urls")),
+    path("registry/", include("medtek.registry.urls")),
+    path("diarium/", registry_views.public_diary, name="public_diary"),
     path("api/v1/", include("medtek.organisation.api.urls")),
     path("api/v1/", include("medtek.devices.api.urls")),
     path("api/v1/", include("medtek.inhouse.api.urls")),
+    path("api/v1/", include("medtek.registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -54,17 +54,19 @@ VERSION_FIELDS = (
 )
 
 
-class VersionedQuerySet(models.QuerySet["VersionedRecord"]):
+class VersionedQuerySet(models.QuerySet[Any]):
+    """Queries of a versioned model. (Typed loosely: the rows are whichever model's.)"""
+
     def current(self) -> "VersionedQuerySet":
         """Each record's current version: the one no later version supersedes."""
-        return self.filter(superseded_by__isnull=True)
+        return self.filter(**{"superseded_by__isnull": True})  # the reverse of ``supersedes``
 
     def sealed(self) -> "VersionedQuerySet":
-        return self.filter(sealed_at__isnull=False)
+        return self.filter(**{"sealed_at__isnull": False})
 
-    def versions_of(self, record: "VersionedRecord") -> "VersionedQuerySet":
+    def versions_of(self, record: Any) -> "VersionedQuerySet":
         """Every version of ``record``, oldest first."""
-        return self.filter(lineage=record.lineage).order_by("version")
+        return self.filter(**{"lineage": record.lineage}).order_by("version")
 
 
 class VersionedRecord(models.Model):
@@ -160,14 +162,29 @@ def _children(record: VersionedRecord) -> list[tuple[type[models.Model], str]]:
 
 
 @transaction.atomic
-def record_seal(*, actor: Any, record: R, action: str, reason: str = "") -> R:
-    """Seal a draft (register, send, adopt, sign): from now on it only changes by correction."""
-    row = type(record)._default_manager.select_for_update().get(pk=record.pk)
+def record_seal(
+    *,
+    actor: Any,
+    record: R,
+    action: str,
+    reason: str = "",
+    prepare: Callable[[R], None] | None = None,
+) -> R:
+    """Seal a draft (register, send, adopt, sign): from now on it only changes by correction.
+
+    ``prepare(row)`` sets what sealing gives the record (its number, say) on the locked row
+    before it is validated and sealed; the one event records the draft before and the sealed
+    record after.
+    """
+    row: Any = type(record)._default_manager.select_for_update().get(pk=record.pk)
     if row.sealed_at is not None:
         raise ValidationError(_("This record is already registered; correct it instead."))
     before = audit.snapshot(row)
+    if prepare is not None:
+        prepare(row)
+        row.full_clean()
     row.sealed_at, row.sealed_by = timezone.now(), user_or_none(actor)
-    row.save(update_fields=["sealed_at", "sealed_by"])
+    row.save()
     audit.record(
         actor=actor, action=action, obj=row, before=before, after=audit.snapshot(row), reason=reason
     )
@@ -193,10 +210,10 @@ def record_correct(
     """
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the record is corrected.")})
-    model = type(record)
+    model: Any = type(record)
     try:
         with transaction.atomic():
-            old = model._default_manager.select_for_update().get(pk=record.pk)
+            old: Any = model._default_manager.select_for_update().get(pk=record.pk)
             if old.sealed_at is None:
                 raise ValidationError(_("This record is a draft: change it instead."))
             if old.disposal_id is not None:  # type: ignore[attr-defined]
@@ -205,7 +222,7 @@ def record_correct(
                 raise ValidationError(
                     _("This is not the current version; correct the current one.")
                 )
-            new = model()
+            new: Any = model()
             for field in model._meta.concrete_fields:
                 if not field.primary_key and field.name not in VERSION_FIELDS:
                     setattr(new, field.attname, getattr(old, field.attname))

@@ -186,6 +186,9 @@ def _load(write: object) -> dict[str, Unit]:
     from medtek.demo import inhouse
 
     write(f"  {inhouse.load(u)} in-house file (another in-house device has none yet)")
+    from medtek.demo import registry
+
+    write(f"  {registry.load(u)} registered documents in the diary, and 2 waiting to be registered")
     return u
 
 
