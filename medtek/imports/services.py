@@ -334,8 +334,8 @@ def session_commit(
     max_rows: int | None = None,
     progress: Progress | None = None,
 ) -> ImportSession:
-    """Write the validated rows. Rows are re-validated inside the commit's transaction, since
-    the register may have changed since the preview."""
+    """Write the validated rows. What may have changed since the preview (the register, the
+    actor's rights) is checked again inside the commit's transaction (``Importer.commit``)."""
     session = _sessions().get(pk=session.pk)
     if session.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied
@@ -436,36 +436,31 @@ def _lock(session: ImportSession) -> str:
 def _commit_chunk(
     session: ImportSession, importer: registry.Importer, chunk: list[Row]
 ) -> list[tuple[Row, Sequence[tuple[str, str]]]]:
-    """Write a chunk of valid rows; returns the rows that are no longer valid, with their
-    errors (nothing of them is written).
+    """Write a chunk of valid rows through the importer and record each row's outcome; returns
+    the rows that are no longer valid, with their errors (nothing of them is written).
 
-    New records that validation prepared (``ImportRow.data``) are written from that data after
-    the importer's checks of what may have changed since (``Importer.commit_prepared``); rows
-    without it (updates of existing records) are validated again against the register as it is
-    now, and written through the importer's ``commit``.
+    A row that validation prepared (``ImportRow.data``) goes to the importer with that data; a
+    row without it (an update of an existing record) with its values, to be validated again.
     """
     reason = _("Import of %(file)s (session %(id)s)") % {"file": session.filename, "id": session.pk}
+    rows.load_values([r for r in chunk if r.data is None])
+    committed = importer.commit(
+        [
+            registry.ValidRow(data=r.data)
+            if r.data is not None
+            else registry.ValidRow(values=_field_values(session, r))
+            for r in chunk
+        ],
+        reason=reason,
+    )
     stale: list[tuple[Row, Sequence[tuple[str, str]]]] = []
-    prepared = [(r, r.data) for r in chunk if r.data is not None]
-    if prepared:
-        outcomes = importer.commit_prepared([data for _r, data in prepared], reason=reason)
-        for (row, _data), (errors, pk) in zip(prepared, outcomes, strict=True):
-            if errors:
-                stale.append((row, errors))
-            else:
-                row.status, row.object_id = ImportRow.Status.CREATED, str(pk)
-    others = [r for r in chunk if r.data is None]
-    if others:
-        rows.load_values(others)
-        results = importer.validate([_field_values(session, r) for r in others])
-        good = [(row, res) for row, res in zip(others, results, strict=True) if not res.errors]
-        stale.extend(
-            (row, res.errors) for row, res in zip(others, results, strict=True) if res.errors
-        )
-        if good:
-            written = importer.commit([res for _, res in good], reason=reason)
-            for (row, _res), (outcome, pk) in zip(good, written, strict=True):
-                row.status, row.object_id = outcome, str(pk)
+    for row, outcome in zip(chunk, committed, strict=True):
+        if outcome.errors:
+            stale.append((row, outcome.errors))
+        elif outcome.outcome is None:
+            raise ValueError(f"The {importer.kind} importer gave row {row.number} no outcome.")
+        else:
+            row.status, row.object_id = outcome.outcome, str(outcome.pk)
     rows.save([r for r in chunk if r.status != ImportRow.Status.VALID], ["status", "object_id"])
     return stale
 
