@@ -18,7 +18,15 @@ from django.db.models.functions import Upper
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from medtek.imports.registry import Column, Importer, RowResult, register
+from medtek.imports.registry import (
+    Column,
+    Committed,
+    Importer,
+    Outcome,
+    RowResult,
+    ValidRow,
+    register,
+)
 
 from . import access, services
 from .filters import DeviceFilter
@@ -136,6 +144,7 @@ class DeviceImporter(Importer):
         for u in self._units:
             by_name.setdefault(u["name"].casefold(), []).append(u)
         self._unit_by_name = by_name
+        self._writable = {u["pk"] for u in self._units}
         self._models: dict[tuple[str, str, str], DeviceModel] = {}
         self._model_by_pk: dict[int, DeviceModel] = {}
         for m in access.device_models_visible_to(actor):
@@ -313,58 +322,75 @@ class DeviceImporter(Importer):
 
     # Commit ------------------------------------------------------------------------------------
 
-    def commit(self, results: Sequence[RowResult], *, reason: str) -> list[tuple[str, Any]]:
-        records = [r.data for r in results if r.existing_pk is None]
-        if None in records:  # validation prepares every valid new row
-            raise ValueError("commit() needs the validated results of new rows")
-        pks = iter(
-            services.devices_register_many(
-                actor=self.actor, records=[r for r in records if r is not None], reason=reason
-            )
-        )
-        outcomes: list[tuple[str, Any]] = []
-        for r in results:
-            if r.existing_pk is None:
-                outcomes.append(("created", next(pks)))
-            else:
-                outcomes.append((self._update(r, reason), r.existing_pk))
-        return outcomes
+    def commit(self, rows: Sequence[ValidRow], *, reason: str) -> list[Committed]:
+        """Register the new devices of a chunk together, and update the existing ones one by
+        one through the register's update services.
 
-    def commit_prepared(
-        self, records: Sequence[dict[str, Any]], *, reason: str
-    ) -> list[tuple[list[tuple[str, str]], Any]]:
-        """Register the validated new devices. Checked again, as they may have changed since
-        validation: the inventory number is still free, the actor may still register devices
-        at the unit, the device model is still in the catalogue and its rules (e.g. MDR art.
-        27(9) for class III implantables) still hold for the row."""
-        taken = self._existing({r["inventory_number"].upper() for r in records})
-        writable = {u["pk"] for u in self._units}
-        checked: list[list[tuple[str, str]]] = []
-        for record in records:
-            errors: list[tuple[str, str]] = []
-            key = record["inventory_number"]
-            if key.upper() in taken:
-                errors.append(
-                    ("inventory_number", _("%(inv)s is already in the register.") % {"inv": key})
-                )
-            if record["unit_id"] not in writable:
-                errors.append(("unit", _("You may no longer register devices at this unit.")))
-            model = self._model_by_pk.get(record["model_id"])
-            if model is None:
-                errors.append(("trade_name", _("The device model is no longer in the catalogue.")))
+        The devices the chunk's inventory numbers name are read once, as validation reads them.
+        A new device is registered from its prepared data once checked again for what may have
+        changed since validation (``_recheck``); a row without prepared data (an update) is
+        validated again in full against the device as it is now.
+        """
+        keys = [_key(row) for row in rows]
+        existing = self._existing({k.upper() for k in keys if k})
+        iso_first = iso_date_first()
+        out: list[Committed] = []
+        new: list[tuple[int, dict[str, Any]]] = []  # (index in ``out``, record)
+        updates: list[tuple[int, RowResult]] = []
+        for row, key in zip(rows, keys, strict=True):
+            if row.data is not None:
+                errors = self._recheck(row.data, existing)
+                if not errors:
+                    new.append((len(out), row.data))
             else:
-                values = {k: _from_json(k, v) for k, v in record.items()}
-                errors.extend((f, str(m)) for f, m in device_rule_errors(values, model).items())
-            checked.append(errors)
-        good = [r for r, errors in zip(records, checked, strict=True) if not errors]
-        pks = iter(services.devices_register_many(actor=self.actor, records=good, reason=reason))
-        return [(errors, None if errors else next(pks)) for errors in checked]
+                result = self._validate_row(row.values or {}, key, existing, iso_first)
+                errors = result.errors
+                if not errors and result.data is not None:  # the device to update is gone
+                    new.append((len(out), result.data))
+                elif not errors:
+                    updates.append((len(out), result))
+            out.append(Committed(errors=errors))  # the rows written get theirs below
+        pks = services.devices_register_many(
+            actor=self.actor, records=[record for _i, record in new], reason=reason
+        )
+        for (i, _record), pk in zip(new, pks, strict=True):
+            out[i] = Committed("created", pk)
+        for i, result in updates:
+            current = existing[result.key.upper()]
+            out[i] = Committed(self._update(result, current, reason), current.pk)
+        return out
+
+    def _recheck(
+        self, record: dict[str, Any], existing: dict[str, Device]
+    ) -> list[tuple[str, str]]:
+        """What may have changed since validation prepared ``record``: the inventory number is
+        still free, the actor may still register devices at the unit, the device model is still
+        in the catalogue and its rules (e.g. MDR art. 27(9) for class III implantables) still
+        hold for the row."""
+        errors: list[tuple[str, str]] = []
+        key = record["inventory_number"]
+        if key.upper() in existing:
+            errors.append(
+                ("inventory_number", _("%(inv)s is already in the register.") % {"inv": key})
+            )
+        if record["unit_id"] not in self._writable:
+            errors.append(("unit", _("You may no longer register devices at this unit.")))
+        model = self._model_by_pk.get(record["model_id"])
+        if model is None:
+            errors.append(("trade_name", _("The device model is no longer in the catalogue.")))
+        else:
+            values = {k: _from_json(k, v) for k, v in record.items()}
+            errors.extend((f, str(m)) for f, m in device_rule_errors(values, model).items())
+        return errors
 
     _UPDATABLE = ("model_id", "unit_id", *_FORM_FIELDS)
 
-    def _update(self, result: RowResult, reason: str) -> str:
-        """Change only what the file's columns hold; an absent column leaves its field alone."""
-        current = Device.objects.get(pk=result.existing_pk)
+    def _update(self, result: RowResult, current: Device, reason: str) -> Outcome:
+        """Change only what the file's columns hold; an absent column leaves its field alone.
+
+        Fields that are as the file has them are not passed on, so a row that changes nothing
+        costs no call of the update service; whether a call changed anything is the service's
+        answer (``Updated.changed``), which also decides whether it recorded an event."""
         changes = {}
         for name in self._UPDATABLE:
             field = name.removesuffix("_id")
@@ -374,8 +400,10 @@ class DeviceImporter(Importer):
                 changes[field] = getattr(result.obj, field)
         changed = False
         if changes:
-            services.device_update(actor=self.actor, device=current, reason=reason, **changes)
-            changed = True
+            updated = services.device_update(
+                actor=self.actor, device=current, reason=reason, **changes
+            )
+            changed = updated.changed
         if "status" in result.fields and result.obj.status != current.status:
             services.device_change_status(
                 actor=self.actor, device=current, status=result.obj.status, reason=reason
@@ -400,6 +428,12 @@ class DeviceImporter(Importer):
 _DATE_FIELDS = frozenset(
     f.attname for f in Device._meta.concrete_fields if isinstance(f, models.DateField)
 )
+
+
+def _key(row: ValidRow) -> str:
+    if row.data is not None:
+        return str(row.data["inventory_number"])
+    return (row.values or {}).get("inventory_number", "").strip()
 
 
 def _from_json(name: str, value: Any) -> Any:

@@ -4,7 +4,7 @@ device register registers ``devices`` in ``DevicesConfig.ready``."""
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,32 @@ class RowResult:
     existing_pk: Any = None
     fields: frozenset[str] = frozenset()  # the fields the row's file had columns for
     #: For a new record: its validated values as JSON data, stored with the row, from which
-    #: ``Importer.commit_prepared`` writes it without parsing and validating the row again.
+    #: ``Importer.commit`` writes it without parsing and validating the row again.
     data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row that was valid at validation, as the commit hands it to the importer: with the
+    ``data`` validation prepared for it (``RowResult.data``), or, if it prepared none (an update
+    of an existing record), with the row's ``values`` (field → text) to validate again."""
+
+    data: dict[str, Any] | None = None
+    values: dict[str, str] | None = None
+
+
+#: What the commit did with a row it wrote.
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """The commit's answer for one row: written (``outcome``, and ``pk`` of the record), or not
+    written, with the ``errors`` (field, message) of a row that is no longer valid."""
+
+    outcome: Outcome | None = None
+    pk: Any = None
+    errors: Sequence[tuple[str, str]] = ()
 
 
 class Importer(ABC):
@@ -59,20 +83,16 @@ class Importer(ABC):
         """Validate a chunk of rows (field → text); must not write anything."""
 
     @abstractmethod
-    def commit(self, results: Sequence[RowResult], *, reason: str) -> list[tuple[str, Any]]:
-        """Write valid rows inside the caller's transaction through the app's services;
-        returns (outcome, pk) per row, outcome one of created/updated/unchanged."""
+    def commit(self, rows: Sequence[ValidRow], *, reason: str) -> list[Committed]:
+        """Write a chunk of rows that were valid at validation, inside the caller's transaction,
+        through the app's services, without a query per row where the services allow it.
 
-    @abstractmethod
-    def commit_prepared(
-        self, records: Sequence[dict[str, Any]], *, reason: str
-    ) -> list[tuple[list[tuple[str, str]], Any]]:
-        """Create new records from the ``RowResult.data`` that validation stored, inside the
-        caller's transaction, through the app's services.
-
-        What may have changed since validation (the register, the actor's rights, the
-        catalogue) is checked again first; returns per record either its errors (and it is not
-        written) or ``([], pk)`` of the record created."""
+        The register, the actor's rights and the catalogue may have changed since validation.
+        A new record is written from its prepared data once what its values do not decide alone
+        has been checked again (its key is still free, the actor may still write there); a row
+        without prepared data is validated again in full, and an existing record it updates is
+        changed only in the fields the file has columns for. Returns one ``Committed`` per row,
+        in order; a row with errors is not written."""
 
     @abstractmethod
     def export(self, user: Any, params: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:

@@ -10,38 +10,35 @@ Rules the users rely on:
 - every created or changed record gets its AuditEvent, tagged with the session's batch id.
 """
 
-import dataclasses
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from medtek.core import audit
 
-from . import registry
+from . import registry, rows
 from .actions import Action
 from .models import ImportRow, ImportSession
-from .parsing import FileError, read_table
+from .parsing import FileError, Table, read_table
+from .rows import Row
 
+#: Rows validated, or committed, at a time; in valid-only mode each chunk is its own transaction.
 CHUNK = 1000
-#: Upload rows built and written at a time (a large file is never held as row objects at once).
-UPLOAD_BATCH = 2000
 #: The column the failed-rows file adds; ignored when that file comes back fixed.
 ERRORS_COLUMN = "errors"
 Progress = Callable[[ImportSession], None]
 
-
-def _importer(session: ImportSession, actor: Any) -> registry.Importer:
-    return registry.get(session.kind)(actor, update_existing=session.update_existing)
+#: What validation reads of a row, and what the commit reads (it needs a row's values only to
+#: validate it again, which rows without prepared data are).
+_TO_VALIDATE = ("values", "errors")
+_TO_COMMIT = ("data",)
 
 
 def auto_map(headers: Sequence[str], columns: Sequence[registry.Column]) -> dict[str, str]:
@@ -125,31 +122,8 @@ def session_create(
     session.mapping = auto_map(table.headers, importer_cls.columns)
     session.file_errors = check_mapping(table.headers, session.mapping, importer_cls.columns)
     session.save()
-    rows: list[_NewRow] = []
-    stored = 0
-    width = len(table.headers)
-    for number, cells in table.rows:
-        if not any(cells):
-            session.blank_rows += 1
-            continue
-        values = dict(zip(table.headers, cells, strict=False))
-        errors = []
-        if len(cells) > width and any(cells[width:]):
-            errors.append(
-                {
-                    "column": "",
-                    "value": "",
-                    "message": _("The row has more cells than the file has columns."),
-                }
-            )
-        rows.append((number, values, errors))
-        if len(rows) == UPLOAD_BATCH:
-            _insert_rows(session, rows)
-            stored += len(rows)
-            rows = []
-    _insert_rows(session, rows)
-    stored += len(rows)
-    del table, rows
+    stored = rows.insert(session, _upload_rows(session, table))
+    del table
     session.total_rows = stored + session.blank_rows
     session.save(update_fields=["total_rows", "blank_rows"])
     audit.record(
@@ -168,6 +142,27 @@ def session_create(
     return session
 
 
+def _upload_rows(session: ImportSession, table: Table) -> Iterator[rows.NewRow]:
+    """The table's rows to store, with the problems a row has before it is mapped; blank rows
+    are counted on the session instead."""
+    width = len(table.headers)
+    for number, cells in table.rows:
+        if not any(cells):
+            session.blank_rows += 1
+            continue
+        values = dict(zip(table.headers, cells, strict=False))
+        errors = []
+        if len(cells) > width and any(cells[width:]):
+            errors.append(
+                {
+                    "column": "",
+                    "value": "",
+                    "message": _("The row has more cells than the file has columns."),
+                }
+            )
+        yield number, values, errors
+
+
 @transaction.atomic
 def session_set_mapping(
     *, actor: Any, session: ImportSession, mapping: dict[str, str]
@@ -178,7 +173,9 @@ def session_set_mapping(
     columns = registry.get(session.kind).columns
     session.mapping = {h: f for h, f in mapping.items() if h in session.headers and f}
     session.file_errors = check_mapping(session.headers, session.mapping, columns)
-    _reset_validation(session)
+    rows.reset(session)
+    session.status = ImportSession.Status.UPLOADED
+    session.validated_rows = session.valid_rows = session.error_rows = 0
     session.save()
     audit.record(
         actor=actor,
@@ -189,145 +186,10 @@ def session_set_mapping(
     return session
 
 
-def _insert_rows(session: ImportSession, rows: list["_NewRow"]) -> None:
-    """Insert new upload rows (number, values, upload errors): on PostgreSQL with ``COPY`` (a
-    fifth of the time ``INSERT`` takes for a large file, most of it spent quoting the rows'
-    values into arrays), elsewhere with ``bulk_create``. Nothing reads the new rows' ids back."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_create(
-            ImportRow(session=session, number=number, values=values, errors=errors)
-            for number, values, errors in rows
-        )
-        return
-    qn = connection.ops.quote_name
-    sql = "COPY {} (session_id, number, {}, errors, status, object_id) FROM STDIN".format(
-        qn(ImportRow._meta.db_table), qn("values")
-    )
-    pending, dumps = ImportRow.Status.PENDING, json.dumps
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for number, values, errors in rows:
-            copy.write_row(
-                (session.pk, number, dumps(values), dumps(errors) if errors else "[]", pending, "")
-            )
-
-
-#: An upload row before it is stored: (line number, column header → value, upload errors).
-_NewRow = tuple[int, dict[str, str], list[dict[str, Any]]]
-
-
-@dataclass(slots=True)
-class _Row:
-    """A stored row as the workflow handles it (a model instance per row cost more than the
-    work done with it)."""
-
-    pk: int
-    number: int
-    status: str
-    values: dict[str, str] = dataclasses.field(default_factory=dict)
-    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    data: dict[str, Any] | None = None
-    object_id: str = ""
-
-
-#: What validation reads of a row, and what the commit reads (it needs a row's values only to
-#: validate it again, which rows without prepared data are).
-_TO_VALIDATE = ("values", "errors")
-_TO_COMMIT = ("data",)
-
-
 def _sessions() -> QuerySet[ImportSession]:
     """Sessions without their stored file: saving such a session (after every chunk, for the
     progress bar) writes its other fields only, not the whole file again."""
     return ImportSession.objects.defer("source")
-
-
-def _chunks(
-    rows: QuerySet[ImportRow], size: int, limit: int | None = None, fields: Sequence[str] = ()
-) -> Iterator[list[_Row]]:
-    """``rows`` (a query ordered by number) in chunks of ``size``, at most ``limit`` rows in all.
-
-    Each chunk starts after the last number of the one before, so a chunk is one index range
-    however many rows the session has (not a sort of all rows still waiting). Rows change status
-    as they are handled, so the query is run anew for every chunk.
-    """
-    last, done = 0, 0
-    while limit is None or done < limit:
-        want = size if limit is None else min(size, limit - done)
-        chunk = _fetch(rows.filter(number__gt=last)[:want], fields)
-        if not chunk:
-            return
-        last = chunk[-1].number
-        done += len(chunk)
-        yield chunk
-
-
-def _fetch(rows: QuerySet[ImportRow], fields: Sequence[str]) -> list[_Row]:
-    names = ("pk", "number", "status", *fields)
-    return [_Row(**dict(zip(names, values, strict=True))) for values in rows.values_list(*names)]
-
-
-def _load_values(rows: Sequence[_Row]) -> None:
-    """Read the file's values of ``rows``, which were fetched without them."""
-    if rows:
-        stored = ImportRow.objects.filter(pk__in=[r.pk for r in rows])
-        values = dict(stored.values_list("pk", "values"))
-        for row in rows:
-            row.values = values[row.pk]
-
-
-def _save_rows(rows: Sequence[_Row], fields: Sequence[str]) -> None:
-    """Save ``fields`` of ``rows`` (each row its own values) in one statement on PostgreSQL
-    (``UPDATE … FROM jsonb_to_recordset(…)``: the new values go as one JSON document, which
-    costs a fraction of quoting them one by one into arrays), and as one statement per row, sent
-    together, elsewhere.
-
-    ``bulk_update`` builds a CASE expression per field over every row, which cost more than
-    validating the rows; one UPDATE per row costs PostgreSQL five times what one UPDATE of all
-    rows costs.
-    """
-    if not rows:
-        return
-    by_name = {f.name: f for f in ImportRow._meta.concrete_fields}
-    model_fields = [by_name[f] for f in fields]
-    qn = connection.ops.quote_name
-    pk_column: str = ImportRow._meta.pk.column  # type: ignore[union-attr]
-    table, pk = qn(ImportRow._meta.db_table), qn(pk_column)
-    if connection.vendor == "postgresql":
-        types = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in model_fields)
-        assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
-        sql = (
-            f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 (names from the model)
-            f"FROM jsonb_to_recordset(%s::jsonb) AS v({pk} bigint, {types}) "
-            f"WHERE t.{pk} = v.{pk}"
-        )
-        document = json.dumps(
-            [
-                {pk_column: r.pk, **{f.column: getattr(r, f.name) for f in model_fields}}
-                for r in rows
-            ]
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [document])
-        return
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
-        table, ", ".join(f"{qn(f.column)} = %s" for f in model_fields), pk
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                [f.get_db_prep_save(getattr(r, f.name), connection) for f in model_fields] + [r.pk]
-                for r in rows
-            ],
-        )
-
-
-def _reset_validation(session: ImportSession) -> None:
-    session.rows.update(status=ImportRow.Status.PENDING, errors=[])
-    session.status = ImportSession.Status.UPLOADED
-    session.validated_rows = session.valid_rows = session.error_rows = 0
 
 
 def _require_open(session: ImportSession, actor: Any) -> None:
@@ -341,7 +203,58 @@ def _require_open(session: ImportSession, actor: Any) -> None:
         raise ValidationError(_("This import can no longer be changed."))
 
 
-def _field_values(session: ImportSession, row: _Row) -> dict[str, str]:
+# Validation ------------------------------------------------------------------------------------
+
+
+def session_validate(
+    *,
+    actor: Any,
+    session: ImportSession,
+    max_rows: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSession:
+    """Validate pending rows (all of them, or at most ``max_rows`` for a progress step).
+
+    Validation writes no business data, only each row's errors, so every chunk is its own
+    transaction and a page can poll for progress.
+    """
+    session = _sessions().get(pk=session.pk)
+    _require_open(session, actor)
+    if session.file_errors:
+        raise ValidationError(session.file_errors)
+    importer = _importer(session, actor)
+    duplicates = _duplicate_keys(session, importer.key_field)
+    counts = rows.count(session)
+    for chunk in rows.chunks(session, ImportRow.Status.PENDING, CHUNK, max_rows, _TO_VALIDATE):
+        results = importer.validate([_field_values(session, r) for r in chunk])
+        _apply_results(session, importer, chunk, results, duplicates)
+        rows.move(counts, ImportRow.Status.PENDING, chunk)
+        with transaction.atomic():
+            rows.save(chunk, ["errors", "status", "data"])
+            session.status = ImportSession.Status.VALIDATING
+            rows.set_counters(session, counts)
+            session.save()
+        if progress:
+            progress(session)
+    if not rows.exist(session, ImportRow.Status.PENDING):
+        with transaction.atomic():
+            session.status = ImportSession.Status.VALIDATED
+            rows.set_counters(session)
+            session.save()
+            audit.record(
+                actor=actor,
+                action=Action.IMPORT_VALIDATE,
+                obj=session,
+                after={"valid_rows": session.valid_rows, "error_rows": session.error_rows},
+            )
+    return session
+
+
+def _importer(session: ImportSession, actor: Any) -> registry.Importer:
+    return registry.get(session.kind)(actor, update_existing=session.update_existing)
+
+
+def _field_values(session: ImportSession, row: Row) -> dict[str, str]:
     return {field: row.values.get(header, "") for header, field in session.mapping.items()}
 
 
@@ -351,34 +264,17 @@ def _duplicate_keys(session: ImportSession, key_field: str) -> dict[str, list[in
     if not headers:
         return {}
     seen: dict[str, list[int]] = defaultdict(list)
-    for number, raw in _column(session, headers[0]):
+    for number, raw in rows.column(session, headers[0]):
         key = raw.strip().casefold()
         if key:
             seen[key].append(number)
     return {k: v for k, v in seen.items() if len(v) > 1}
 
 
-def _column(session: ImportSession, header: str) -> Iterator[tuple[int, str]]:
-    """(number, value) of one column on every row of the session ("" where the row has none).
-
-    The database reads the value out of each row's stored values, so the rows' values need not
-    be decoded here; a header that is a whole number would be read as an array index, so such a
-    column is read from the decoded values instead."""
-    try:
-        int(header)
-    except ValueError:
-        rows = session.rows.annotate(value=KeyTextTransform(header, "values"))
-        for number, value in rows.values_list("number", "value").iterator(chunk_size=5000):
-            yield number, value or ""
-    else:
-        for number, values in session.rows.values_list("number", "values").iterator(5000):
-            yield number, str(values.get(header, ""))
-
-
 def _apply_results(
     session: ImportSession,
     importer: registry.Importer,
-    chunk: list[_Row],
+    chunk: list[Row],
     results: list[registry.RowResult],
     duplicates: dict[str, list[int]],
 ) -> None:
@@ -410,7 +306,7 @@ def _apply_results(
 
 
 def _row_errors(
-    row: _Row, errors: Sequence[tuple[str, str]], column_of: dict[str, str]
+    row: Row, errors: Sequence[tuple[str, str]], column_of: dict[str, str]
 ) -> list[dict[str, Any]]:
     """(field, message) errors as the row shows them: with the file's column and value."""
     out = []
@@ -427,99 +323,7 @@ def _row_errors(
     return out
 
 
-def _mark_stale(
-    session: ImportSession, rows: Sequence[_Row], errors: Sequence[Sequence[tuple[str, str]]]
-) -> None:
-    """Rows that were valid at validation but no longer are at commit: they get their errors."""
-    _load_values([r for r in rows if not r.values])  # the commit read prepared rows without them
-    column_of = {f: h for h, f in session.mapping.items()}
-    for row, row_errors in zip(rows, errors, strict=True):
-        row.errors = _row_errors(row, row_errors, column_of)
-        row.status, row.data = ImportRow.Status.INVALID, None
-    _save_rows(rows, ["errors", "status", "data"])
-
-
-def session_validate(
-    *,
-    actor: Any,
-    session: ImportSession,
-    max_rows: int | None = None,
-    progress: Progress | None = None,
-) -> ImportSession:
-    """Validate pending rows (all of them, or at most ``max_rows`` for a progress step).
-
-    Validation writes no business data, only each row's errors, so every chunk is its own
-    transaction and a page can poll for progress.
-    """
-    session = _sessions().get(pk=session.pk)
-    _require_open(session, actor)
-    if session.file_errors:
-        raise ValidationError(session.file_errors)
-    importer = _importer(session, actor)
-    duplicates = _duplicate_keys(session, importer.key_field)
-    pending = session.rows.filter(status=ImportRow.Status.PENDING).order_by("number")
-    counts = _counts(session)
-    for chunk in _chunks(pending, CHUNK, max_rows, _TO_VALIDATE):
-        results = importer.validate([_field_values(session, r) for r in chunk])
-        _apply_results(session, importer, chunk, results, duplicates)
-        _move(counts, ImportRow.Status.PENDING, chunk)
-        with transaction.atomic():
-            _save_rows(chunk, ["errors", "status", "data"])
-            session.status = ImportSession.Status.VALIDATING
-            _count(session, counts)
-            session.save()
-        if progress:
-            progress(session)
-    if not session.rows.filter(status=ImportRow.Status.PENDING).exists():
-        with transaction.atomic():
-            session.status = ImportSession.Status.VALIDATED
-            _count(session)
-            session.save()
-            audit.record(
-                actor=actor,
-                action=Action.IMPORT_VALIDATE,
-                obj=session,
-                after={"valid_rows": session.valid_rows, "error_rows": session.error_rows},
-            )
-    return session
-
-
-def _count(session: ImportSession, counts: dict[str, int] | None = None) -> None:
-    """Set the session's counters from its rows' statuses: counted now, or ``counts`` as a
-    chunk loop keeps them (counted once, then moved along with each chunk's rows, so that a
-    large file is not counted again after every chunk)."""
-    if counts is None:
-        counts = _counts(session)
-    S = ImportRow.Status
-    session.valid_rows = (
-        counts[S.VALID] + counts[S.CREATED] + counts[S.UPDATED] + counts[S.UNCHANGED]
-    )
-    session.error_rows = counts[S.INVALID]
-    session.validated_rows = session.valid_rows + session.error_rows
-    session.committed_rows = counts[S.CREATED] + counts[S.UPDATED] + counts[S.UNCHANGED]
-    session.created_count = counts[S.CREATED]
-    session.updated_count = counts[S.UPDATED]
-    session.unchanged_count = counts[S.UNCHANGED]
-
-
-def _status_counts(session: ImportSession) -> Iterator[tuple[str, int]]:
-    from django.db.models import Count
-
-    yield from session.rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-
-
-def _counts(session: ImportSession) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for status, n in _status_counts(session):
-        counts[status] = n
-    return counts
-
-
-def _move(counts: dict[str, int], old: str, rows: Sequence[_Row]) -> None:
-    """Account for ``rows`` having gone from status ``old`` to their present status."""
-    counts[old] -= len(rows)
-    for row in rows:
-        counts[row.status] += 1
+# Commit ----------------------------------------------------------------------------------------
 
 
 def session_commit(
@@ -530,8 +334,8 @@ def session_commit(
     max_rows: int | None = None,
     progress: Progress | None = None,
 ) -> ImportSession:
-    """Write the validated rows. Rows are re-validated inside the commit's transaction, since
-    the register may have changed since the preview."""
+    """Write the validated rows. What may have changed since the preview (the register, the
+    actor's rights) is checked again inside the commit's transaction (``Importer.commit``)."""
     session = _sessions().get(pk=session.pk)
     if session.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied
@@ -567,8 +371,7 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
     with transaction.atomic():
         if _lock(session) == ImportSession.Status.COMMITTED:  # by a commit that ran at once
             raise ValidationError(_("This file has already been imported."))
-        valid = session.rows.filter(status=ImportRow.Status.VALID).order_by("number")
-        for chunk in _chunks(valid, CHUNK, fields=_TO_COMMIT):
+        for chunk in rows.chunks(session, ImportRow.Status.VALID, CHUNK, fields=_TO_COMMIT):
             stale = _commit_chunk(session, importer, chunk)
             if stale:
                 raise ValidationError(
@@ -594,30 +397,28 @@ def _commit_valid_only(
         )
         session.status, session.mode = ImportSession.Status.COMMITTING, "valid_only"
     done = last = 0
-    counts = _counts(session)
+    counts = rows.count(session)
     while max_rows is None or done < max_rows:
         with transaction.atomic():
-            size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+            # Locked before the chunk is read, so that a second commit of the session waits
+            # and then finds these rows no longer valid.
             _lock(session)
-            chunk = _fetch(
-                session.rows.filter(status=ImportRow.Status.VALID, number__gt=last).order_by(
-                    "number"
-                )[:size],
-                _TO_COMMIT,
+            size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+            chunk = rows.fetch(
+                session, ImportRow.Status.VALID, after=last, size=size, fields=_TO_COMMIT
             )
             if not chunk:
                 break
             last = chunk[-1].number
             stale = _commit_chunk(session, importer, chunk)
-            if stale:
-                _mark_stale(session, [r for r, _ in stale], [e for _, e in stale])
-            _move(counts, ImportRow.Status.VALID, chunk)
-            _count(session, counts)
+            _mark_stale(session, stale)
+            rows.move(counts, ImportRow.Status.VALID, chunk)
+            rows.set_counters(session, counts)
             session.save()
             done += len(chunk)
         if progress:
             progress(session)
-    if not session.rows.filter(status=ImportRow.Status.VALID).exists():
+    if not rows.exist(session, ImportRow.Status.VALID):
         with transaction.atomic():
             return _finish(actor, session)
     return session
@@ -633,44 +434,53 @@ def _lock(session: ImportSession) -> str:
 
 
 def _commit_chunk(
-    session: ImportSession, importer: registry.Importer, chunk: list[_Row]
-) -> list[tuple[_Row, list[tuple[str, str]]]]:
-    """Write a chunk of valid rows; returns the rows that are no longer valid, with their
-    errors (nothing of them is written).
+    session: ImportSession, importer: registry.Importer, chunk: list[Row]
+) -> list[tuple[Row, Sequence[tuple[str, str]]]]:
+    """Write a chunk of valid rows through the importer and record each row's outcome; returns
+    the rows that are no longer valid, with their errors (nothing of them is written).
 
-    New records that validation prepared (``ImportRow.data``) are written from that data after
-    the importer's checks of what may have changed since (``Importer.commit_prepared``); rows
-    without it (updates of existing records) are validated again against the register as it is
-    now, and written through the importer's ``commit``.
+    A row that validation prepared (``ImportRow.data``) goes to the importer with that data; a
+    row without it (an update of an existing record) with its values, to be validated again.
     """
     reason = _("Import of %(file)s (session %(id)s)") % {"file": session.filename, "id": session.pk}
-    stale: list[tuple[_Row, list[tuple[str, str]]]] = []
-    prepared = [(r, r.data) for r in chunk if r.data is not None]
-    if prepared:
-        outcomes = importer.commit_prepared([data for _r, data in prepared], reason=reason)
-        for (row, _data), (errors, pk) in zip(prepared, outcomes, strict=True):
-            if errors:
-                stale.append((row, errors))
-            else:
-                row.status, row.object_id = ImportRow.Status.CREATED, str(pk)
-    others = [r for r in chunk if r.data is None]
-    if others:
-        _load_values(others)
-        results = importer.validate([_field_values(session, r) for r in others])
-        good = [(row, res) for row, res in zip(others, results, strict=True) if not res.errors]
-        stale.extend(
-            (row, res.errors) for row, res in zip(others, results, strict=True) if res.errors
-        )
-        if good:
-            written = importer.commit([res for _, res in good], reason=reason)
-            for (row, _res), (outcome, pk) in zip(good, written, strict=True):
-                row.status, row.object_id = outcome, str(pk)
-    _save_rows([r for r in chunk if r.status != ImportRow.Status.VALID], ["status", "object_id"])
+    rows.load_values([r for r in chunk if r.data is None])
+    committed = importer.commit(
+        [
+            registry.ValidRow(data=r.data)
+            if r.data is not None
+            else registry.ValidRow(values=_field_values(session, r))
+            for r in chunk
+        ],
+        reason=reason,
+    )
+    stale: list[tuple[Row, Sequence[tuple[str, str]]]] = []
+    for row, outcome in zip(chunk, committed, strict=True):
+        if outcome.errors:
+            stale.append((row, outcome.errors))
+        elif outcome.outcome is None:
+            raise ValueError(f"The {importer.kind} importer gave row {row.number} no outcome.")
+        else:
+            row.status, row.object_id = outcome.outcome, str(outcome.pk)
+    rows.save([r for r in chunk if r.status != ImportRow.Status.VALID], ["status", "object_id"])
     return stale
 
 
+def _mark_stale(
+    session: ImportSession, stale: Sequence[tuple[Row, Sequence[tuple[str, str]]]]
+) -> None:
+    """Rows that were valid at validation but no longer are at commit: they get their errors."""
+    if not stale:
+        return
+    rows.load_values([r for r, _errors in stale if not r.values])  # prepared rows came without
+    column_of = {f: h for h, f in session.mapping.items()}
+    for row, errors in stale:
+        row.errors = _row_errors(row, errors, column_of)
+        row.status, row.data = ImportRow.Status.INVALID, None
+    rows.save([r for r, _errors in stale], ["errors", "status", "data"])
+
+
 def _finish(actor: Any, session: ImportSession) -> ImportSession:
-    _count(session)
+    rows.set_counters(session)
     session.status = ImportSession.Status.COMMITTED
     session.committed_at = timezone.now()
     session.save()
@@ -695,11 +505,11 @@ def failed_rows(session: ImportSession) -> tuple[list[str], Iterator[list[str]]]
     columns = [h for h in session.headers if h != ERRORS_COLUMN]
     header = [*columns, ERRORS_COLUMN]
 
-    def rows() -> Iterator[list[str]]:
+    def lines() -> Iterator[list[str]]:
         for row in session.rows.filter(status=ImportRow.Status.INVALID).order_by("number"):
             messages = "; ".join(
                 (f"{e['column']}: " if e.get("column") else "") + e["message"] for e in row.errors
             )
             yield [*(row.values.get(h, "") for h in columns), messages]
 
-    return header, rows()
+    return header, lines()

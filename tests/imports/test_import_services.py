@@ -786,19 +786,19 @@ class Crash(Exception):
 
 
 def crash_after_first_chunk(monkeypatch: Any) -> list[int]:
-    """Make the importer's commit of new devices fail on its second call, after writing them;
-    returns the chunk sizes it saw."""
+    """Make the importer's commit fail on its second call, after writing the chunk; returns the
+    chunk sizes it saw."""
     calls: list[int] = []
-    real_commit = DeviceImporter.commit_prepared
+    real_commit = DeviceImporter.commit
 
-    def commit_prepared(self: DeviceImporter, records: Any, *, reason: str) -> Any:
-        calls.append(len(records))
-        outcomes = real_commit(self, records, reason=reason)
+    def commit(self: DeviceImporter, rows: Any, *, reason: str) -> Any:
+        calls.append(len(rows))
+        outcomes = real_commit(self, rows, reason=reason)
         if len(calls) == 2:
             raise Crash("the power went out")
         return outcomes
 
-    monkeypatch.setattr(DeviceImporter, "commit_prepared", commit_prepared)
+    monkeypatch.setattr(DeviceImporter, "commit", commit)
     return calls
 
 
