@@ -154,18 +154,24 @@ def spawn(mode: str, path: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cleanup(prefixes: list[str], sessions: list[int]) -> None:
+    from django.db import connection as db
     from django.db import transaction
 
+    from medtek.core import append_only
     from medtek.devices.models import Device, DeviceStatusChange, InspectionPlan
     from medtek.imports.models import ImportSession
 
+    # The status history is append-only: the benchmark's own rows are removed with its guard
+    # lifted for this one transaction (a benchmark database only), and the guard put back.
     with transaction.atomic():
+        append_only.unprotect(db, "devices_devicestatuschange")
         for prefix in prefixes:
             devices = Device.objects.filter(inventory_number__startswith=prefix)
             DeviceStatusChange.objects.filter(device__in=devices).delete()
             InspectionPlan.objects.filter(device__in=devices).delete()
             devices.delete()
         ImportSession.objects.filter(pk__in=sessions).delete()
+        append_only.protect(db, "devices_devicestatuschange")
     # Leave the tables as the list benchmark expects them (no dead rows, fresh statistics).
     from django.db import connection
 
