@@ -8,14 +8,19 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Device register")
 
     def ready(self) -> None:
-        from medtek.core import audit
+        from medtek.core import audit, reminders
         from medtek.core.access import register_scope
 
         from .actions import Action
 
         audit.register_actions(Action)
+        reminders.register(
+            "inspections",
+            lambda today, days: device_reminders.compose_reminders(today=today, days=days),
+        )
 
         from . import access, importer  # noqa: F401  (registers the "devices" importer)
+        from . import reminders as device_reminders
         from .models import Device, DeviceModel, Inspection, InspectionPlan
 
         register_scope(Device, access.devices_visible_to)

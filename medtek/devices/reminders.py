@@ -10,13 +10,12 @@ not lose it.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 
-from medtek.core import outbox
-from medtek.core.models import OutboxMessage
+from medtek.core import outbox, reminders
 from medtek.organisation.models import RoleGrant, User
 from medtek.organisation.roles import Role
 
@@ -79,50 +78,38 @@ def compose(user: User, plans: list[InspectionPlan], today: datetime.date) -> tu
     return subject, "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Reminder:
-    """One person's reminder of one day."""
-
-    user: User
-    subject: str
-    body: str
-    devices: int
-    #: The queued e-mail (``None`` until queued).
-    message: OutboxMessage | None = None
-
-    @property
-    def address(self) -> str:
-        return self.user.email
-
-
 def reminder_key(user: User, today: datetime.date) -> str:
-    """The outbox key of ``user``'s reminder of ``today``: one per person and day."""
-    return f"reminder:{today.isoformat()}:user {user.pk}"
+    """The outbox key of ``user``'s inspection reminder of ``today``: one per person and day."""
+    return reminders.key("inspections", user, today)
 
 
-def compose_reminders(*, today: datetime.date, days: int) -> list[Reminder]:
+def compose_reminders(*, today: datetime.date, days: int) -> list[reminders.Reminder]:
     """One reminder per person with inspections due within ``days`` (or overdue)."""
     plans = list(due_plans(today=today, days=days))
     out = []
     for user, user_plans in sorted(recipients_for(plans).items(), key=lambda kv: kv[0].username):
         subject, body = compose(user, user_plans, today)
-        out.append(Reminder(user=user, subject=subject, body=body, devices=len(user_plans)))
+        out.append(
+            reminders.Reminder(
+                kind="inspections",
+                user=user,
+                subject=subject,
+                body=body,
+                summary=f"{len(user_plans)} device(s)",
+            )
+        )
     return out
 
 
-@transaction.atomic
-def queue_reminders(*, today: datetime.date, days: int) -> list[Reminder]:
-    """Queue one e-mail per person, all in one transaction; they are sent once it commits.
-
-    A person already reminded for ``today`` gets the message queued then (sent or not), not a
-    second one.
-    """
-    return [
-        replace(
-            r,
-            message=outbox.enqueue_email(
-                to=[r.address], subject=r.subject, body=r.body, key=reminder_key(r.user, today)
-            ),
-        )
-        for r in compose_reminders(today=today, days=days)
-    ]
+def queue_reminders(*, today: datetime.date, days: int) -> list[reminders.Reminder]:
+    """Queue the inspection reminders alone (``medtek remind`` queues every kind)."""
+    with transaction.atomic():
+        return [
+            replace(
+                r,
+                message=outbox.enqueue_email(
+                    to=[r.address], subject=r.subject, body=r.body, key=reminder_key(r.user, today)
+                ),
+            )
+            for r in compose_reminders(today=today, days=days)
+        ]

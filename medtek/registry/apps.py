@@ -12,14 +12,16 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Diary")
 
     def ready(self) -> None:
-        from medtek.core import audit
+        from medtek.core import audit, reminders
         from medtek.core.access import register_scope
 
         from . import access
+        from . import reminders as registry_reminders
         from .actions import Action
         from .models import Case, Document, DocumentFile, ProcessCode, SecrecyProvision
 
         audit.register_actions(Action)
+        reminders.register("registry", registry_reminders.compose)
         register_scope(
             Case,
             access.cases_visible_to,

@@ -1,7 +1,9 @@
-"""``medtek remind``: e-mail the responsible people about overdue and due-soon inspections.
+"""``medtek remind``: e-mail each person what they must do soon — overdue and due-soon
+inspections, documents waiting to be registered, and what later modules register.
 
-The e-mails are queued in the outbox (one per person and day) and sent once queued; what could
-not be sent yet is sent by ``medtek outbox``.
+The e-mails are queued in the outbox (one per person, kind and day) and sent once queued; what
+could not be sent yet is sent by ``medtek outbox``. Each app adds its kind of reminder
+(core.reminders.register).
 """
 
 import datetime
@@ -12,11 +14,11 @@ from django.utils import timezone
 
 from medtek.core.audit import audit_context
 from medtek.core.models import OutboxMessage
-from medtek.devices.reminders import compose_reminders, queue_reminders
+from medtek.core.reminders import compose_all, queue_all
 
 
 class Command(BaseCommand):
-    help = "E-mail reminders of overdue and due-soon inspections (run daily, e.g. from cron)."
+    help = "E-mail each person what they must do soon (run daily, e.g. from cron)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -35,15 +37,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = options["date"] or timezone.localdate()
         if options["dry_run"]:
-            reminders = compose_reminders(today=today, days=options["days"])
+            reminders = compose_all(today=today, days=options["days"])
             for r in reminders:
-                self.stdout.write(f"Would send to {r.address}: {r.devices} device(s)")
+                self.stdout.write(f"Would send to {r.address}: {r.summary}")
             self.stdout.write(f"Would send {len(reminders)} reminder(s).")
             return
 
         started = timezone.now()
         with audit_context(source="cli"):
-            reminders = queue_reminders(today=today, days=options["days"])
+            reminders = queue_all(today=today, days=options["days"])
         # Read back after the commit, when delivery after commit has had its go.
         messages = OutboxMessage.objects.in_bulk(
             [r.message.pk for r in reminders if r.message is not None]
@@ -58,13 +60,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"Already reminded {r.address} for {today} ({state})")
             elif message.sent_at:
                 sent += 1
-                self.stdout.write(f"Sent to {r.address}: {r.devices} device(s)")
+                self.stdout.write(f"Sent to {r.address}: {r.summary}")
             else:
                 waiting += 1
                 why = f" ({message.last_error})" if message.last_error else ""
-                self.stdout.write(
-                    f"Queued for {r.address}: {r.devices} device(s), not sent yet{why}"
-                )
+                self.stdout.write(f"Queued for {r.address}: {r.summary}, not sent yet{why}")
         self.stdout.write(f"Sent {sent} reminder(s).")
         if waiting:
             self.stdout.write(
