@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client, override_settings
@@ -41,15 +42,23 @@ def counts() -> tuple[int, int, int]:
 
 
 @pytest.fixture(scope="class")
-def loaded(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def loaded(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The output of ``medtek demo --if-empty`` into an empty database, as ``make run`` does it.
 
     Loaded once for the class (loading takes seconds) in a transaction rolled back afterwards;
     every test runs in a savepoint inside it.
     """
+    files = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("demo-files"))},
+    }
     with (
         django_db_blocker.unblock(),
-        override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHING),
+        override_settings(
+            DEBUG=True,
+            PASSWORD_HASHERS=FAST_HASHING,
+            STORAGES={**settings.STORAGES, "medtek_files": files},
+        ),
         transaction.atomic(),
     ):
         assert not Unit.objects.exists()
@@ -114,6 +123,29 @@ class TestTheDemoRegion:
         assert events.filter(action="number_series.continue_from", reason__contains="0847").exists()
         assert set(events.values_list("source", flat=True)) == {"demo"}
         assert events.values("request_id").distinct().count() == 1
+
+    def test_it_keeps_the_seed_case_in_the_diary(self, loaded: str) -> None:
+        from medtek.registry.models import Case, Document
+
+        case = Case.objects.get(number="RS-LED26-0847")
+        memo = Document.objects.current().get(number="RS-LED26-0847-2")
+        assert memo.case == case and memo.kind == "Tjänsteutlåtande"
+        assert memo.date.isoformat() == "2026-05-05"
+        assert [d.number for d in case.documents.order_by("seq")] == [
+            f"RS-LED26-0847-{n}" for n in (1, 2, 3)
+        ]
+
+    def test_it_has_mfts_diary_in_several_states(self, loaded: str) -> None:
+        from medtek.organisation.models import User
+        from medtek.registry import selectors
+        from medtek.registry.models import Case, Document
+
+        registered = Document.objects.current().filter(sealed_at__isnull=False)
+        assert registered.filter(secrecy_provision__isnull=False).count() == 1
+        assert Document.objects.filter(version=2).exists()  # a corrected one
+        assert Case.objects.filter(status=Case.Status.CLOSED).exists()
+        waiting = selectors.inbox(User.objects.get(username="registrator"))
+        assert len(waiting) == 2 and sum(w.overdue for w in waiting) == 1
 
     def test_it_refuses_to_load_twice(self, loaded: str) -> None:
         before = counts()
