@@ -61,7 +61,7 @@ def audited_update(
     """
     with transaction.atomic():
         manager = queryset if queryset is not None else type(obj)._default_manager.all()
-        row = manager.select_for_update().get(pk=obj.pk)
+        row = manager.select_for_update(of=("self",)).get(pk=obj.pk)
         if authorize is not None:
             authorize(row)
         before = audit.snapshot(row)

@@ -147,7 +147,7 @@ class Lifecycle:
         check_actor(actor)
         with transaction.atomic():
             manager = queryset if queryset is not None else type(obj)._default_manager.all()
-            row = manager.select_for_update().get(pk=obj.pk)
+            row = manager.select_for_update(of=("self",)).get(pk=obj.pk)
             source = getattr(row, self.field)
             t = self.find(source, target)
             if t is not None and not (is_system(actor) or t.who(actor, row)):

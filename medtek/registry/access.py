@@ -20,7 +20,7 @@ from django.db.models import Model, Q, QuerySet
 
 from medtek.core.access import one_or_404
 from medtek.core.records import VersionedQuerySet
-from medtek.organisation.access import grants_of, has_role, path_q
+from medtek.organisation.access import grants_of, has_role, holds_role_on_region, path_q
 from medtek.organisation.models import Unit
 from medtek.organisation.roles import READ_ONLY_ROLES, Role
 
@@ -42,7 +42,8 @@ def _authenticated(user: Any) -> bool:
 def cases_visible_to(user: Any) -> QuerySet[Case]:
     if not _authenticated(user):
         return Case.objects.none()
-    if grants_of(user).superuser:
+    if grants_of(user).superuser or holds_role_on_region(user):
+        # A role on the region covers every unit: no condition to test on every row.
         return Case.objects.all()
     return Case.objects.filter(path_q(user, "unit__path") | Q(officer=user))
 
@@ -76,7 +77,7 @@ def documents_visible_to(user: Any) -> VersionedQuerySet:
     role on their unit (registrars among them) and to whoever submitted them."""
     if not _authenticated(user):
         return Document.objects.none()
-    if grants_of(user).superuser:
+    if grants_of(user).superuser or holds_role_on_region(user):
         return Document.objects.all()
     in_cases = Q(case__in=cases_visible_to(user).values("pk"))
     return Document.objects.filter(in_cases | path_q(user, "unit__path") | Q(submitted_by=user))

@@ -204,7 +204,13 @@ class Document(VersionedRecord):
     that reached a unit by e-mail, an outgoing report waiting to be registered.
     """
 
-    DISPOSABLE_FIELDS = ("description", "details", "counterparty_restricted")
+    DISPOSABLE_FIELDS = (
+        "description",
+        "details",
+        "counterparty_restricted",
+        "search_text",
+        "search_restricted",
+    )
 
     class Direction(models.TextChoices):
         INCOMING = "incoming", _("Incoming")
@@ -277,6 +283,11 @@ class Document(VersionedRecord):
     )
     external_system = models.CharField(_("other diary system"), max_length=50, blank=True)
     external_number = models.CharField(_("number there"), max_length=60, blank=True)
+    #: What the diary's text search reads: the public facts in one column (and, apart, what only
+    #: some may search), kept by ``refresh_search`` whenever a version is written, so a search is
+    #: one indexed condition (a trigram index on PostgreSQL, migration 0003).
+    search_text = models.TextField(editable=False, blank=True)
+    search_restricted = models.TextField(editable=False, blank=True)
 
     class Meta(VersionedRecord.Meta):
         verbose_name = _("document")
@@ -300,9 +311,10 @@ class Document(VersionedRecord):
             ),
         ]
         indexes = [
+            *VersionedRecord.Meta.indexes,
             models.Index(fields=["case", "seq"], name="document_case_seq_idx"),
             models.Index(fields=["number"], name="document_number_idx"),
-            models.Index(fields=["date"], name="document_date_idx"),
+            models.Index(fields=["-date", "-id"], name="document_date_idx"),
             models.Index(fields=["external_number"], name="document_external_number_idx"),
             models.Index(fields=["submitted_at"], name="document_submitted_idx"),
         ]
@@ -328,6 +340,25 @@ class Document(VersionedRecord):
             errors["external_system"] = str(_("Say which system the other number belongs to."))
         if errors:
             raise ValidationError(errors)
+
+    def refresh_search(self) -> None:
+        """Set the search columns from the document's facts (and its case's title)."""
+        case_title = self.case.title if self.case_id else ""  # type: ignore[union-attr]
+        self.search_text = " ".join(
+            p
+            for p in (
+                self.number,
+                self.external_number,
+                self.kind,
+                self.counterparty,
+                self.description,
+                case_title,
+            )
+            if p
+        )
+        self.search_restricted = " ".join(
+            p for p in (self.counterparty_restricted, self.details) if p
+        )
 
     @property
     def is_marked(self) -> bool:

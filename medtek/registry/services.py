@@ -276,6 +276,7 @@ def document_submit(
         raise ValidationError({"case": _("The case is closed.")})
     document.submitted_at, document.submitted_by = timezone.now(), user_or_none(actor)
     document.full_clean()
+    document.refresh_search()
     document.save()
     uploads = list(files)
     _attach(actor, document, uploads)
@@ -305,8 +306,9 @@ def document_update(
         allowed=(*DOCUMENT_FIELDS, "case"),
         action=Action.DOCUMENT_UPDATE,
         reason=reason,
-        queryset=Document.objects.select_related("unit"),
+        queryset=Document.objects.select_related("unit", "case"),
         authorize=authorize,
+        effects=lambda row, before: row.refresh_search(),
     )
 
 
@@ -383,6 +385,7 @@ def document_register(
             row.case = locked_case
             row.seq = locked_case.last_document_seq
             row.number = f"{locked_case.number}-{row.seq}"
+            row.refresh_search()
 
         return record_seal(
             actor=actor,
@@ -405,6 +408,7 @@ def document_draw_up(
     document = Document(case=case, created_by=user_or_none(actor))
     apply_changes(document, _clean_fields({"unit": case.unit, **fields}), DOCUMENT_FIELDS)
     document.full_clean()
+    document.refresh_search()
     document.save()
     _attach(actor, document, list(files))
     audit.record(
@@ -440,6 +444,7 @@ def document_correct(*, actor: Any, document: Document, reason: str, **changes: 
             action=Action.DOCUMENT_CORRECT,
             reason=reason,
             children=copy_files,
+            prepare=lambda new: new.refresh_search(),
         )
     except IntegrityError:  # pragma: no cover - record_correct turns the known ones into errors
         raise
