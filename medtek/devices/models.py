@@ -486,3 +486,9 @@ class Inspection(models.Model):
             raise ValidationError(
                 {"result": _("An inspection with a failed visual or functional test cannot pass.")}
             )
+        # The field may be left empty (blank), which clean_fields lets through even as None:
+        # the column holds an object, never null.
+        if not isinstance(self.measurements, dict):
+            raise ValidationError(
+                {"measurements": _("Give other measured values as names with their values.")}
+            )
