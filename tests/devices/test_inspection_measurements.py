@@ -40,6 +40,15 @@ def test_it_refuses_null_measurements_from_a_form(api, mt, plan):
     assert not Inspection.objects.exists()
 
 
+@pytest.mark.parametrize("measurements", [{"flow": "10\u0000"}, {"fl\u0000ow": 10}])
+def test_it_refuses_the_nul_character_in_a_name_or_value(api, mt, plan, measurements):
+    response = _post(api, mt, plan, measurements)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["measurements"]
+    assert not Inspection.objects.exists()
+
+
 def test_it_refuses_measurements_that_are_not_names_with_values(api, mt, plan):
     response = _post(api, mt, plan, ["flow", 100.2])
 
