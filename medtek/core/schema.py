@@ -4,8 +4,8 @@ drf-spectacular documents an operation's success only. The API also answers, alw
 :func:`medtek.core.api.exception_handler` gives (``{"detail": …, "errors": {field: [message]}}``):
 401 to a caller without valid credentials, 403 to a write the caller may not make, 404 for a
 record the caller may not see (or a page of a list beyond its end), 400 for invalid input (a
-body, or a filter's value). Clients, and the schema-driven tests, rely on the description saying
-so.
+body, or a filter's value), 415 for a body in a media type it does not read. Clients, and the
+schema-driven tests, rely on the description saying so.
 """
 
 from http import HTTPStatus
@@ -49,6 +49,8 @@ def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
             query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
             if operation.get("requestBody") or query:
                 responses.setdefault("400", _error("Invalid input, with the messages by field."))
+            if operation.get("requestBody"):
+                responses.setdefault("415", _error("A body in a media type the API does not read."))
             responses.setdefault("401", _error("No credentials, or invalid ones."))
             if method in _WRITES:
                 responses.setdefault("403", _error("The caller may not make this change."))
