@@ -341,6 +341,10 @@ SPECTACULAR_SETTINGS = {
         "DeviceStatusEnum": "medtek.devices.models.DeviceStatus",
         "CaseStatusEnum": "medtek.registry.models.Case.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "medtek.core.schema.document_errors",
+    ],
 }
 
 LOGGING = {

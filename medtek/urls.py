@@ -9,6 +9,8 @@ from medtek.views import audit, home
 
 restrict_admin_to_administrators(admin.site)
 
+handler404 = "medtek.views.errors.page_not_found"
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

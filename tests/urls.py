@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from medtek.urls import handler404  # noqa: F401  (the root URL configuration names it)
 from medtek.urls import urlpatterns as medtek_urlpatterns
 
 urlpatterns = [

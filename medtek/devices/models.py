@@ -487,3 +487,25 @@ class Inspection(models.Model):
             raise ValidationError(
                 {"result": _("An inspection with a failed visual or functional test cannot pass.")}
             )
+        # The field may be left empty (blank), which clean_fields lets through even as None:
+        # the column holds an object, never null.
+        if not isinstance(self.measurements, dict):
+            raise ValidationError(
+                {"measurements": _("Give other measured values as names with their values.")}
+            )
+        if _holds_nul(self.measurements):
+            raise ValidationError(
+                {"measurements": _("A name or value cannot hold the NUL character.")}
+            )
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether JSON holds the NUL character in a name or a text (no text does, and PostgreSQL
+    cannot store it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False

@@ -47,6 +47,11 @@ def read_csv(data: bytes) -> Table:
     text = _decode(data)
     if not text.strip():
         raise FileError("The file is empty.")
+    # No text holds it (PostgreSQL cannot even store it); a file saved as UTF-16 is full of it.
+    if "\x00" in text:
+        raise FileError(
+            "The file holds the NUL character, which no text does: save it as CSV (UTF-8) or XLSX."
+        )
     first_line = text.splitlines()[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:

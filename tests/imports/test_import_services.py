@@ -175,6 +175,14 @@ def test_it_rejects_a_file_it_cannot_read(mt: Any) -> None:
         services.session_validate(actor=mt, session=session)
 
 
+def test_it_rejects_a_file_holding_the_nul_character(mt: Any) -> None:
+    session = upload(mt, make_csv([device_row("MT\x00-1")]))
+
+    assert session.status == ImportSession.Status.REJECTED
+    assert "NUL character" in session.file_errors[0]
+    assert not session.rows.exists()
+
+
 def test_it_flags_a_row_with_more_cells_than_columns(mt: Any) -> None:
     data = make_csv([[*device_row("MT-1").values(), "stray"]])
 

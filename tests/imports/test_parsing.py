@@ -93,6 +93,8 @@ def test_it_recognises_xlsx_by_its_content_whatever_the_name() -> None:
         (b"\xef\xbb\xbf\r\n\r\n", "blank.csv", "The file is empty."),
         (b";;\r\nMT-1;x;y\r\n", "noheader.csv", "The first row must name the columns."),
         (b"PK\x03\x04 not really a workbook", "broken.xlsx", "The XLSX file cannot be read"),
+        (b"inventory_number;unit\r\nMT\x00-1;Unit A\r\n", "nul.csv", "the NUL character"),
+        ("inventory_number;unit\r\n".encode("utf-16"), "unicode.csv", "the NUL character"),
         (
             b"inventory_number;Inventory_Number\r\nMT-1;MT-2\r\n",
             "twice.csv",
