@@ -25,6 +25,8 @@ from django.db import models
 from django.utils import timezone
 
 from medtek.core.actors import SYSTEM
+from medtek.core.models import NumberSeries
+from medtek.core.numbering import number_series_create
 from medtek.devices import services as devices
 from medtek.devices.models import DeviceModel, InspectionKind
 from medtek.imports import services as imports
@@ -32,6 +34,8 @@ from medtek.inhouse import services as inhouse
 from medtek.inhouse.models import InhouseDevice
 from medtek.organisation.models import RoleGrant, Unit, User
 from medtek.organisation.roles import Role
+from medtek.registry import services as registry
+from medtek.registry.models import Document
 from tests import factories
 from tests.example import services as example
 
@@ -240,6 +244,67 @@ def _import_session(w: World, i: int) -> Any:
     return imports.session_create(
         actor=w.mt, kind="devices", filename=f"walker-import-{i}.csv", data=data
     )
+
+
+# The diary (registry) ------------------------------------------------------------------------
+
+#: A small, real PDF (one empty page).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@builds("registry.processcode", marker=lambda p: p.title, shared=True)
+def _process_code(w: World, i: int) -> Any:
+    return registry.process_code_create(
+        actor=w.person(Role.REGISTRAR), code=f"9.9.{i}", title=f"Walkerprocess {i}"
+    )
+
+
+@builds("registry.secrecyprovision", marker=lambda p: p.reference, shared=True)
+def _secrecy_provision(w: World, i: int) -> Any:
+    return registry.secrecy_provision_create(
+        actor=w.person(Role.REGISTRAR), reference=f"OSL W{i}", title=f"Walkersekretess {i}"
+    )
+
+
+@builds("registry.case", marker=lambda c: c.number)
+def _case(w: World, i: int) -> Any:
+    if not NumberSeries.objects.filter(key="walker").exists():
+        number_series_create(actor=SYSTEM, key="walker", name="Walker", format="WLK-{yy}-{seq:04}")
+    return registry.case_open(
+        actor=w.person(Role.REGISTRAR),
+        series="walker",
+        title=f"Walkerärende {i}",
+        unit=w.get("organisation.unit", i),
+        classification=w.get("registry.processcode", i),
+    )
+
+
+@builds("registry.document", marker=lambda d: d.number)
+def _document(w: World, i: int) -> Any:
+    registrar = w.person(Role.REGISTRAR)
+    document = registry.document_submit(
+        actor=registrar,
+        unit=w.get("organisation.unit", i),
+        direction=Document.Direction.INCOMING,
+        kind="Svar",
+        date=PAST,
+        counterparty="Walker AB",
+        description=f"Walkerhandling {i}",
+        files=[(f"walker-{i}.pdf", PDF)],
+    )
+    return registry.document_register(
+        actor=registrar, document=document, case=w.get("registry.case", i)
+    )
+
+
+@builds("registry.documentfile")
+def _document_file(w: World, i: int) -> Any:
+    return w.get("registry.document", i).files.get()
 
 
 # The example app (tests/example) --------------------------------------------------------------

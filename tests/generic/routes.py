@@ -46,6 +46,9 @@ RECORD_ROUTES: dict[str, str] = {
     "devices/plans/<int:plan_pk>/": "devices.inspectionplan",
     "inhouse/<int:pk>/": "inhouse.inhousedevice",
     "imports/<int:pk>/": "imports.importsession",
+    "registry/cases/<int:pk>/": "registry.case",
+    "registry/documents/<int:pk>/": "registry.document",
+    "registry/documents/<int:pk>/files/<int:file_pk>/": "registry.documentfile",
     "example/<int:pk>/": "example.entry",
 }
 
@@ -57,6 +60,8 @@ SKIPPED: dict[str, str] = {
     "api-schema": "the API's description, which holds no records: public, as drf-spectacular "
     "serves it by default (tests/test_api_schema.py; tests/generic/test_openapi.py)",
     "api-docs": "the API's documentation page (Swagger UI), public like the description",
+    "public_diary": "the public diary: the public facts of registered documents, for anyone by "
+    "law (offentlighetsprincipen; tests/registry)",
     "admin:login": "the admin's own log-in page, for everyone",
     "admin:logout": "the admin's own log-out",
     "admin/<url>": "the admin's catch-all (any path under admin/); the walker asks for every "
@@ -66,7 +71,10 @@ SKIPPED: dict[str, str] = {
 #: The last literal part of a page route that is a form which writes: the auditor may be
 #: refused it (403), or get 405 from a page that only takes POST. Every other page the auditor
 #: reads (200).
-WRITE_PAGES = frozenset({"new", "edit", "status", "revoke", "mapping", "validate", "commit"})
+WRITE_PAGES = frozenset(
+    {"new", "edit", "status", "revoke", "mapping", "validate", "commit"}
+    | {"submit", "register", "correct"}
+)
 
 
 @dataclass(frozen=True)

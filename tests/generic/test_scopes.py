@@ -20,6 +20,10 @@ UNSCOPED = {
     "devices.devicestatuschange": "a device's status history: part of the device, shown on its "
     "page, written by the device's own audited status change",
     "imports.importrow": "a row of an import session, seen only through its session",
+    "core.storedfile": "a file's content, reached only through the record that holds it (a "
+    "document's file, say), whose scope decides",
+    "core.outboxmessage": "something to deliver outside medtek once a change has committed; "
+    "read by the operators, not in the interface",
 }
 
 
