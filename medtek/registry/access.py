@@ -115,6 +115,29 @@ def registration_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(path_q(user, roles=REGISTRARS))
 
 
+INBOX_READERS = REGISTRARS | {Role.AUDITOR}
+
+
+def may_read_inbox(user: Any) -> bool:
+    """Registrars work the inbox; auditors read it (how long documents wait is evidence)."""
+    return has_role(user, INBOX_READERS)
+
+
+def inbox_units(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.filter(path_q(user, roles=INBOX_READERS))
+
+
+def may_attach(user: Any, document: Document) -> bool:
+    """Files are added to a waiting document by the unit's registrars or by its submitter."""
+    if access_registers(user, document.unit):
+        return True
+    return bool(_authenticated(user) and document.submitted_by_id == user.pk)
+
+
+def access_registers(user: Any, unit: Unit) -> bool:
+    return has_role(user, REGISTRARS, unit)
+
+
 def may_read_restricted(
     user: Any, document: Document | None = None, case: Case | None = None
 ) -> bool:

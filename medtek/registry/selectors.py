@@ -93,13 +93,14 @@ class Waiting:
 
 
 def inbox(user: Any) -> list[Waiting]:
-    """Documents waiting to be registered at units where ``user`` registers, oldest first."""
+    """Documents waiting to be registered at units where ``user`` registers (or, for an
+    auditor, reads the inbox), oldest first."""
     today = timezone.localdate()
     waiting = (
         Document.objects.filter(
             sealed_at__isnull=True,
             submitted_at__isnull=False,
-            unit__in=access.registration_units(user),
+            unit__in=access.inbox_units(user),
         )
         .select_related("unit", "case", "submitted_by")
         .prefetch_related("files")

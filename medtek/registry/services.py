@@ -318,10 +318,7 @@ def document_attach(
 ) -> DocumentFile:
     """Add a file to a document that waits to be registered."""
     row = Document.objects.select_for_update().select_related("unit").get(pk=document.pk)
-    if not (
-        access.may_register(actor, row.unit) or row.submitted_by_id == getattr(actor, "pk", -1)
-    ):
-        require(actor, access.may_register, row.unit, message=_ONLY_REGISTRARS)
+    require(actor, access.may_attach, row, message=_ONLY_REGISTRARS)
     if row.sealed_at is not None:
         raise ValidationError(_("The document is registered: its files no longer change."))
     [attached] = _attach(actor, row, [(name, content)])

@@ -10,6 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from medtek.core.formviews import changes_of, form_view
 from medtek.core.listing import list_page
@@ -60,19 +61,26 @@ def document_list(request: HttpRequest) -> HttpResponseBase:
         extra={
             "may_submit": access.may_submit(request.user),
             "may_register": access.may_register(request.user),
+            "may_read_inbox": access.may_read_inbox(request.user),
         },
     )
 
 
 @login_required
+@require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
-    if not access.may_register(request.user):
+    if not access.may_read_inbox(request.user):
         raise PermissionDenied
     waiting = selectors.inbox(request.user)
+    registers = {u.pk for u in access.registration_units(request.user)}
     return render(
         request,
         "registry/inbox.html",
-        {"waiting": waiting, "overdue": sum(1 for w in waiting if w.overdue)},
+        {
+            "waiting": waiting,
+            "overdue": sum(1 for w in waiting if w.overdue),
+            "registers": registers,
+        },
     )
 
 

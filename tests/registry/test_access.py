@@ -57,9 +57,12 @@ def test_the_auditor_reads_everything_and_writes_nothing(client, api, org, cases
         reverse("registry:case_status", args=[cases["a"].pk]),
         reverse("registry:document_submit"),
         reverse("registry:case_create"),
-        reverse("registry:inbox"),
     ):
         assert client.post(url, {}).status_code == 403, url
+    inbox = client.get(reverse("registry:inbox"))
+    assert inbox.status_code == 200 and waiting.description in inbox.content.decode()
+    assert "/register/" not in inbox.content.decode()  # reads it, registers nothing
+    assert client.post(reverse("registry:inbox")).status_code == 405
     api.as_(org.auditor)
     assert api.post("/api/v1/documents/", {}, format="json").status_code == 403
     assert api.post(f"/api/v1/documents/{waiting.pk}/register/", {}).status_code == 403

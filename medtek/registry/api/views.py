@@ -157,6 +157,8 @@ class DocumentViewSet(ScopedViewSet):
     def add_file(self, request: Request, pk: Any = None) -> Response:
         """Add a file to a document that waits to be registered."""
         document = access.document_for_user(request.user, pk)
+        if not access.may_attach(request.user, document):
+            raise exceptions.PermissionDenied()  # before the body is read
         upload = request.FILES.get("file")
         if upload is None:
             raise exceptions.ValidationError({"file": ["Choose a file."]})
