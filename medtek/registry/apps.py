@@ -15,7 +15,7 @@ class RegistryConfig(AppConfig):
         from medtek.core import audit, reminders
         from medtek.core.access import register_scope
 
-        from . import access
+        from . import access, importer  # noqa: F401  (registers the "diary" importer)
         from . import reminders as registry_reminders
         from .actions import Action
         from .models import Case, Document, DocumentFile, ProcessCode, SecrecyProvision
