@@ -74,7 +74,9 @@ class DiaryImporter(Importer):
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:
         super().__init__(actor, update_existing=update_existing)
-        self._units = list(access.registration_units(actor).values("pk", "name", "hsa_id"))
+        self._units: list[dict[str, Any]] = [
+            dict(u) for u in access.registration_units(actor).values("pk", "name", "hsa_id")
+        ]
         self._by_name = {u["name"].casefold(): u for u in self._units}
         self._by_hsa = {u["hsa_id"].upper(): u for u in self._units if u["hsa_id"]}
         self._series = set(NumberSeries.objects.values_list("key", flat=True))
