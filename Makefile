@@ -39,8 +39,10 @@ migrations: install
 	mkdir -p var
 	$(TEST_ENV) $(PY) -m medtek makemigrations --check --dry-run
 
+# The suite runs on every core (at most 4 workers; PYTEST_WORKERS=-n0 runs it in one process).
+PYTEST_WORKERS ?= -n auto --maxprocesses=4
 pytest: install
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck migrations pytest
 
