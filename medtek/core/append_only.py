@@ -128,20 +128,89 @@ BEGIN
 END; $$ LANGUAGE plpgsql;"""
 
 
+#: The same guard for a versioned table whose sealed rows keep a lifecycle (``STATE_FIELDS``):
+#: its second argument is those columns, comma-separated; an UPDATE that leaves every other
+#: column as it was is let through.
+SEALED_STATE_FUNCTION = """CREATE OR REPLACE FUNCTION medtek_sealed_state_guard()
+RETURNS trigger AS $$
+DECLARE
+  label text := TG_ARGV[0];
+  state text[] := string_to_array(TG_ARGV[1], ',');
+  disposable text[] := TG_ARGV[2:];
+  old_row jsonb := to_jsonb(OLD);
+  new_row jsonb;
+  col text;
+BEGIN
+  IF old_row->>'sealed_at' IS NULL THEN
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION USING
+      MESSAGE = TG_TABLE_NAME || ' is append-only once sealed: DELETE rejected',
+      ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  new_row := to_jsonb(NEW);
+  IF (old_row - state) = (new_row - state) THEN
+    RETURN NEW;
+  END IF;
+  IF old_row->>'disposal_id' IS NULL AND new_row->>'disposal_id' IS NOT NULL
+     AND new_row->>'disposed_at' IS NOT NULL
+     AND (old_row - disposable - state - 'disposal_id' - 'disposed_at')
+         = (new_row - disposable - state - 'disposal_id' - 'disposed_at') THEN
+    IF NOT EXISTS (SELECT 1 FROM core_disposaldecision d
+                   WHERE d.id = (new_row->>'disposal_id')::bigint
+                     AND d.record_types @> jsonb_build_array(label)) THEN
+      RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ': no recorded disposal decision covers ' || label,
+        ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    FOREACH col IN ARRAY disposable LOOP
+      IF new_row->col IS DISTINCT FROM old_row->col
+         AND new_row->col NOT IN ('null'::jsonb, '""'::jsonb) THEN
+        RAISE EXCEPTION USING
+          MESSAGE = TG_TABLE_NAME || ': a disposal may only empty ' || col,
+          ERRCODE = 'integrity_constraint_violation';
+      END IF;
+    END LOOP;
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION USING
+    MESSAGE = TG_TABLE_NAME || ' is append-only once sealed: UPDATE rejected',
+    ERRCODE = 'integrity_constraint_violation';
+END; $$ LANGUAGE plpgsql;"""
+
+
 def _same(column: str) -> str:
     return f"NEW.{column} IS OLD.{column}"
 
 
 def versioned_sql(
-    vendor: str, table: str, label: str, columns: Sequence[str], disposable: Sequence[str]
+    vendor: str,
+    table: str,
+    label: str,
+    columns: Sequence[str],
+    disposable: Sequence[str],
+    state: Sequence[str] = (),
 ) -> list[str]:
     """The statements that guard the versioned table ``table`` of the model ``label``.
 
     ``columns`` are all its columns, ``disposable`` those a disposal may empty (text to ``''``,
     a file or other reference to ``NULL``), and only under a recorded disposal decision that
     covers ``label``. The table must have ``sealed_at``, ``disposal_id`` and ``disposed_at``.
+
+    ``state`` are the columns of a sealed record's lifecycle that go on moving after its facts
+    are frozen (a sent report's status, acknowledged and then closed): an UPDATE that changes
+    only those is let through; every other column stays as it was sealed.
     """
     if vendor == "postgresql":
+        if state:
+            arguments = ", ".join(f"'{c}'" for c in (label, ",".join(state), *disposable))
+            return [
+                SEALED_STATE_FUNCTION,
+                f"""CREATE OR REPLACE TRIGGER {table}_sealed BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION medtek_sealed_state_guard({arguments});""",
+            ]
         arguments = ", ".join(f"'{c}'" for c in (label, *disposable))
         return [
             SEALED_FUNCTION,
@@ -150,19 +219,22 @@ def versioned_sql(
         ]
     if vendor != "sqlite":
         raise NotImplementedError(f"No versioned-record triggers for database {vendor!r}")
-    frozen = [c for c in columns if c not in {*disposable, "disposal_id", "disposed_at"}]
-    emptied = [f"({_same(c)} OR NEW.{c} IS NULL OR NEW.{c} = '')" for c in disposable]
-    disposal = " AND ".join(
-        [
-            "OLD.disposal_id IS NULL",
-            "NEW.disposal_id IS NOT NULL",
-            "NEW.disposed_at IS NOT NULL",
-            "EXISTS (SELECT 1 FROM core_disposaldecision d, json_each(d.record_types) k"  # noqa: S608 (names from the model)
-            f" WHERE d.id = NEW.disposal_id AND k.value = '{label}')",
-            *(_same(c) for c in frozen),
-            *emptied,
+    frozen = [c for c in columns if c not in {*disposable, *state, "disposal_id", "disposed_at"}]
+    if state:
+        # Only the lifecycle moved: every other column, disposal ones included, as sealed.
+        moved = " AND ".join(_same(c) for c in columns if c not in state)
+        return [
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_sealed_no_delete BEFORE DELETE ON {table}
+            WHEN OLD.sealed_at IS NOT NULL
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only once sealed: DELETE rejected');
+            END;""",
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_sealed_no_update BEFORE UPDATE ON {table}
+            WHEN OLD.sealed_at IS NOT NULL AND NOT ({_disposal_sql(label, frozen, disposable)})
+              AND NOT ({moved})
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only once sealed: UPDATE rejected');
+            END;""",
         ]
-    )
+    disposal = _disposal_sql(label, frozen, disposable)
     return [
         f"""CREATE TRIGGER IF NOT EXISTS {table}_sealed_no_delete BEFORE DELETE ON {table}
             WHEN OLD.sealed_at IS NOT NULL
@@ -173,6 +245,22 @@ def versioned_sql(
             BEGIN SELECT RAISE(ABORT, '{table} is append-only once sealed: UPDATE rejected');
             END;""",
     ]
+
+
+def _disposal_sql(label: str, frozen: Sequence[str], disposable: Sequence[str]) -> str:
+    """SQLite: the condition of the one UPDATE a disposal may make of a sealed row."""
+    emptied = [f"({_same(c)} OR NEW.{c} IS NULL OR NEW.{c} = '')" for c in disposable]
+    return " AND ".join(
+        [
+            "OLD.disposal_id IS NULL",
+            "NEW.disposal_id IS NOT NULL",
+            "NEW.disposed_at IS NOT NULL",
+            "EXISTS (SELECT 1 FROM core_disposaldecision d, json_each(d.record_types) k"  # noqa: S608 (names from the model)
+            f" WHERE d.id = NEW.disposal_id AND k.value = '{label}')",
+            *(_same(c) for c in frozen),
+            *emptied,
+        ]
+    )
 
 
 def unversioned_sql(vendor: str, table: str) -> list[str]:
@@ -402,8 +490,9 @@ class RunSQLPerVendor(migrations.RunSQL):
         return "Raw SQL per database (SQLite, PostgreSQL)"
 
 
-#: Append-only tables; the test suite lifts their triggers around the flush that ends a
-#: transactional test, and puts them back.
+#: Append-only tables of core and the first apps; a model declares ``APPEND_ONLY = True`` to be
+#: one. The test suite lifts their triggers around the flush that ends a transactional test, and
+#: puts them back.
 PROTECTED_TABLES: list[str] = [
     "core_auditevent",
     "core_disposaldecision",
@@ -439,9 +528,17 @@ def guards(vendor: str) -> list[tuple[str, list[str], list[str]]]:
     found = [(t, protect_sql(vendor, t), unprotect_sql(vendor, t)) for t in PROTECTED_TABLES]
     for model in apps.get_models():
         table = model._meta.db_table
+        if getattr(model, "APPEND_ONLY", False) and table not in PROTECTED_TABLES:
+            found.append((table, protect_sql(vendor, table), unprotect_sql(vendor, table)))
         if issubclass(model, VersionedRecord):
             columns, disposable = _columns(model)
-            guard = versioned_sql(vendor, table, model._meta.label_lower, columns, disposable)
+            state: list[str] = [
+                model._meta.get_field(n).column  # type: ignore[union-attr,misc]
+                for n in model.STATE_FIELDS
+            ]
+            guard = versioned_sql(
+                vendor, table, model._meta.label_lower, columns, disposable, state
+            )
             found.append((table, guard, unversioned_sql(vendor, table)))
         once = getattr(model, "SET_ONCE", None)
         if once:

@@ -86,6 +86,9 @@ class VersionedRecord(models.Model):
     """
 
     DISPOSABLE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: The fields of a lifecycle that goes on after sealing (a sent report: acknowledged,
+    #: closed); the database lets an UPDATE of only these through (core.append_only).
+    STATE_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     lineage = models.UUIDField(_("lineage"), default=uuid.uuid4, editable=False, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
