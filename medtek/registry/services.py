@@ -351,6 +351,18 @@ def document_register(
     marking (OSL ch. 5 § 5) names its provision, date and authority (by default this one).
     """
     require(actor, access.may_register, document.unit, message=_ONLY_REGISTRARS)
+    return _register(actor, document, case, reason, changes, check_case_visible=True)
+
+
+def _register(
+    actor: Any,
+    document: Document,
+    case: Case | None,
+    reason: str,
+    changes: dict[str, Any],
+    *,
+    check_case_visible: bool,
+) -> Document:
     allowed = (*DOCUMENT_FIELDS, *MARKING_FIELDS)
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
@@ -368,8 +380,10 @@ def document_register(
                     % {"case": locked_case.number}
                 }
             )
-        if not access.cases_visible_to(actor).filter(pk=locked_case.pk).exists() and getattr(
-            actor, "pk", None
+        if (
+            check_case_visible
+            and getattr(actor, "pk", None)
+            and not access.cases_visible_to(actor).filter(pk=locked_case.pk).exists()
         ):
             raise ValidationError({"case": _("No such case.")})
 
@@ -391,6 +405,57 @@ def document_register(
             reason=reason,
             prepare=prepare,
         )
+
+
+# What other modules register as part of their own acts ----------------------------------------
+#
+# Sending a report to an authority, recording its reply, dispatching a board decision: the
+# module has checked the person's right to the act itself, and the document the act sends or
+# receives is registered in the same transaction, without delay (OSL ch. 5 § 1) — not left for a
+# registrar to find. The audit trail names the person and, as the reason, the act.
+
+
+@transaction.atomic
+def case_open_for(*, actor: Any, series: str, act: str, **fields: Any) -> Case:
+    """Open a case for another module's act (``act``: what it is, for the audit trail), in the
+    series ``series``; the module has checked the person's right to the act."""
+    the_series = _series(series)
+    case = Case(series=the_series, created_by=user_or_none(actor))
+    apply_changes(case, _clean_fields(fields), CASE_FIELDS)
+    case.full_clean(exclude=["number", "year"])
+    try:
+        case.number = number_allocate(series_key=the_series.key)
+    except SeriesNotFound as exc:  # pragma: no cover - _series found it
+        raise ValidationError({"series": str(exc)}) from None
+    case.year = timezone.localdate().year
+    case.save()
+    audit.record(
+        actor=actor, action=Action.CASE_OPEN, obj=case, after=audit.snapshot(case), reason=act
+    )
+    return case
+
+
+@transaction.atomic
+def document_register_for(
+    *, actor: Any, case: Case, act: str, files: Iterable[Upload] = (), **fields: Any
+) -> Document:
+    """Register, at once, a document another module's act sends or receives (``act``: what it
+    is) in ``case``: drawn up and registered in one go, with its files."""
+    marking = {k: fields.pop(k) for k in MARKING_FIELDS if k in fields}
+    document = Document(case=case, created_by=user_or_none(actor))
+    apply_changes(document, _clean_fields({"unit": case.unit, **fields}), DOCUMENT_FIELDS)
+    document.full_clean()
+    document.refresh_search()
+    document.save()
+    _attach(actor, document, list(files))
+    audit.record(
+        actor=actor,
+        action=Action.DOCUMENT_DRAFT,
+        obj=document,
+        after=audit.snapshot(document),
+        reason=act,
+    )
+    return _register(actor, document, case, act, marking, check_case_visible=False)
 
 
 @transaction.atomic
