@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "medtek.imports",
     "medtek.devices",
     "medtek.registry",
+    "medtek.reports",
     "medtek.inhouse",
     "medtek.demo",
 ]
@@ -287,6 +288,12 @@ REGISTRY_AUTHORITY = env("REGISTRY_AUTHORITY", "Regionstyrelsen")
 REGISTRY_TARGET_WORKING_DAYS = env_int("REGISTRY_TARGET_WORKING_DAYS", 1)
 if REGISTRY_TARGET_WORKING_DAYS < 0:
     raise ImproperlyConfigured("REGISTRY_TARGET_WORKING_DAYS must not be negative")
+
+# Reports to the authorities (docs/domain/reporting.md): the code of the authority that receives
+# the matters of in-house manufacture (IVO today; supervision may move to Läkemedelsverket, code
+# "lv"), and the diary number series a sent report's case is opened in when it has none.
+REPORTS_IN_HOUSE_AUTHORITY = env("REPORTS_IN_HOUSE_AUTHORITY", "ivo")
+REPORTS_CASE_SERIES = env("REPORTS_CASE_SERIES", "mft")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -36,6 +36,7 @@ from medtek.organisation.models import RoleGrant, Unit, User
 from medtek.organisation.roles import Role
 from medtek.registry import services as registry
 from medtek.registry.models import Document
+from medtek.reports import services as reports
 from tests import factories
 from tests.example import services as example
 
@@ -305,6 +306,73 @@ def _document(w: World, i: int) -> Any:
 @builds("registry.documentfile")
 def _document_file(w: World, i: int) -> Any:
     return w.get("registry.document", i).files.get()
+
+
+# Reports to the authorities ----------------------------------------------------------------
+
+
+@builds("reports.authority", marker=lambda a: a.name, shared=True)
+def _authority(w: World, i: int) -> Any:
+    return reports.authority_create(
+        actor=w.person(Role.ADMINISTRATOR),
+        code=f"wlkmyn{i}",
+        name=f"Walkermyndigheten {i}",
+        short_name=f"WM{i}",
+    )
+
+
+@builds("reports.reportkind", marker=lambda k: k.name, shared=True)
+def _report_kind(w: World, i: int) -> Any:
+    return reports.report_kind_create(
+        actor=w.person(Role.ADMINISTRATOR),
+        code=f"walker_{i}",
+        name=f"Walkerrapport {i}",
+        legal_anchor="Walkerlagen 1 §",
+        authority=w.get("reports.authority", i),
+        needs_device=False,
+        drafter_roles=[Role.MT_ENGINEER],
+        approver_roles=[Role.QUALITY_LEAD],
+    )
+
+
+@builds("reports.report", marker=lambda r: r.number)
+def _report(w: World, i: int) -> Any:
+    if not NumberSeries.objects.filter(key="walker").exists():
+        number_series_create(actor=SYSTEM, key="walker", name="Walker", format="WLK-{yy}-{seq:04}")
+    unit = w.get("organisation.unit", i)
+    # People of the unit itself: a unit of a private care provider reports itself.
+    drafter = factories.person(f"walker-reporter-{i}", role=Role.MT_ENGINEER, unit=unit)
+    approver = factories.person(f"walker-approver-{i}", role=Role.QUALITY_LEAD, unit=unit)
+    report = reports.report_draft(
+        actor=drafter,
+        kind=w.get("reports.reportkind", i),
+        unit=unit,
+        contact_phone="010-1",
+        event_date=PAST,
+        awareness_date=PAST,
+        description=f"Walkerhändelse {i}",
+        case=w.get("registry.case", i),
+    )
+    report = reports.report_approve(actor=approver, report=report)
+    report = reports.report_send(actor=drafter, report=report, channel="post", sent_on=PAST)
+    reports.report_record_reply(
+        actor=drafter,
+        report=report,
+        received_on=PAST,
+        reference=f"WLK-REF-{i}",
+        summary=f"Walkersvar {i}",
+    )
+    return report
+
+
+@builds("reports.dispatch")
+def _dispatch(w: World, i: int) -> Any:
+    return w.get("reports.report", i).dispatches.get()
+
+
+@builds("reports.reply")
+def _reply(w: World, i: int) -> Any:
+    return w.get("reports.report", i).replies.get()
 
 
 # The example app (tests/example) --------------------------------------------------------------
