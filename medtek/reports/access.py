@@ -3,10 +3,11 @@ docs/domain/reporting.md#who-reports).
 
 - **Read**: MT engineers, quality leads, patient-safety officers, heads of unit and registrars
   with a role on the unit where the event happened (or above it), and the report's drafter;
-  auditors, holding their role on the region, read everything and write nothing. Staff of a
-  private primary care centre thus see only their own centre's reports. Other roles (unit
-  staff, board secretaries, administrators) do not read reports: they carry what happened to a
-  patient.
+  auditors, holding their role on the region, read everything and write nothing. A privately
+  run centre's reports are read only by those with such a role within its own care provider,
+  so its staff see only their own centre's reports, and the region's people none of them.
+  Other roles (unit staff, board secretaries, administrators) do not read reports: they carry
+  what happened to a patient.
 - **Draft and send**: the kind's drafter roles (MT engineers and quality leads for device
   reports; patient-safety officers any kind) on the unit — and only for the care provider where
   the event happened: a privately run centre reports itself, so for its units the role must be
@@ -22,7 +23,7 @@ from django.db.models import Q, QuerySet
 
 from medtek.core.access import one_or_404
 from medtek.core.records import VersionedQuerySet
-from medtek.organisation.access import grants_of, has_role, holds_role_on_region, path_q
+from medtek.organisation.access import grants_of, has_role, path_q
 from medtek.organisation.models import CareProvider, RoleGrant, Unit
 from medtek.organisation.roles import Role
 
@@ -38,6 +39,7 @@ READERS = frozenset(
         Role.AUDITOR,
     }
 )
+AUDITORS = frozenset({Role.AUDITOR})
 #: Who may read the free text (what happened, the consequence) in histories and exports.
 CONTENT_READERS = READERS
 #: Who keeps the authorities and the report kinds.
@@ -51,18 +53,38 @@ def _authenticated(user: Any) -> bool:
 
 
 def reports_visible_to(user: Any) -> VersionedQuerySet:
+    """The reports ``user`` may read.
+
+    A privately run centre is its own care provider: its reports are its own, read by those who
+    hold a reader's role within that care provider — not by the region's people above it in
+    the tree (the region receives and registers the copies the centre sends it). Auditors of
+    the region read every report.
+    """
     if not _authenticated(user):
         return Report.objects.none()
     grants = grants_of(user)
-    if grants.superuser:
+    root = _root_path()
+    if grants.superuser or (root is not None and grants.has(AUDITORS, root)):
         return Report.objects.all()
-    if holds_role_on_region(user) and grants.has(READERS, _root_path()):
-        return Report.objects.all()
-    return Report.objects.filter(path_q(user, "unit__path", READERS) | Q(created_by=user))
+    region_run = path_q(user, "unit__path", READERS) & Q(
+        care_provider__operator=CareProvider.Operator.REGION
+    )
+    own = Q(created_by=user)
+    private_grants = RoleGrant.objects.filter(
+        user=user,
+        revoked_at__isnull=True,
+        role__in=READERS,
+        unit__care_provider__operator=CareProvider.Operator.PRIVATE,
+    ).values_list("unit__path", "unit__care_provider_id")
+    for path, provider in private_grants:
+        own |= Q(unit__path__startswith=path, care_provider_id=provider)
+    return Report.objects.filter(region_run | own)
 
 
 def _root_path() -> str | None:
-    root = Unit.objects.filter(parent__isnull=True).values_list("path", flat=True).first()
+    root: str | None = (
+        Unit.objects.filter(parent__isnull=True).values_list("path", flat=True).first()
+    )
     return root
 
 
