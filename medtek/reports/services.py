@@ -127,10 +127,27 @@ def _derive(report: Report) -> None:
     )
 
 
+def _in_house_authority_name() -> str:
+    code = getattr(settings, "REPORTS_IN_HOUSE_AUTHORITY", "ivo")
+    found = Authority.objects.filter(code=code).first()
+    return found.short_name if found else code
+
+
 def _check_draft(actor: Any, report: Report) -> None:
     errors: dict[str, Any] = dict(identity_problems(report))
     if report.contact_person_id is None and not (report.contact_phone or report.contact_email):
         errors["contact_person"] = _("Name a contact person for the authority.")
+    model = report.device_model if report.device_model_id else None
+    if model is not None:
+        if report.kind.code == routing.DEVICE_INCIDENT and model.is_in_house:
+            errors["kind"] = _(
+                "%(model)s is manufactured in-house: report it as an incident with an in-house "
+                "device, to %(authority)s."
+            ) % {"model": model, "authority": _in_house_authority_name()}
+        elif report.kind.code == routing.IN_HOUSE_INCIDENT and not model.is_in_house:
+            errors["kind"] = _(
+                "%(model)s is CE-marked: report it to Läkemedelsverket and the manufacturer."
+            ) % {"model": model}
     if report.related_report_id and report.related_report_id == report.pk:
         errors["related_report"] = _("A report cannot be its own related report.")
     if report.related_report_id and not (

@@ -495,3 +495,74 @@ def test_a_sent_report_is_never_overdue(sent, mt) -> None:
     later = sent.due_date + datetime.timedelta(days=30)
     with time_machine.travel(datetime.datetime.combine(later, datetime.time(12)), tick=False):
         assert not selectors.overdue_for(mt).exists()
+
+
+# In-house devices and the recipient setting --------------------------------------------------
+
+
+@pytest.fixture
+def in_house_model(mt: Any) -> Any:
+    from medtek.devices import services as devices
+
+    return devices.device_model_create(
+        actor=mt,
+        manufacturer="Region Test MFT",
+        trade_name="Trycksensoradapter",
+        risk_class="IIa",
+        conformity="in_house",
+    )
+
+
+def in_house_fields(org: Any, model: Any) -> dict[str, Any]:
+    return incident_fields(org, None, device_model=model)
+
+
+def test_an_in_house_device_incident_goes_to_ivo(org, mt, kinds, series, in_house_model) -> None:
+    report = services.report_draft(
+        actor=mt, kind="in_house_incident", **in_house_fields(org, in_house_model)
+    )
+    assert report.authority.code == "ivo"
+    assert report.manufacturer == "Region Test MFT"
+
+
+def test_in_house_matters_go_where_the_setting_says(
+    org, mt, kinds, series, in_house_model, settings
+) -> None:
+    settings.REPORTS_IN_HOUSE_AUTHORITY = "lv"
+    incident = services.report_draft(
+        actor=mt, kind="in_house_incident", **in_house_fields(org, in_house_model)
+    )
+    information = services.report_draft(
+        actor=mt,
+        kind="in_house_information",
+        **in_house_fields(org, in_house_model),
+        planned_use_date=datetime.date(2027, 2, 1),
+    )
+    assert incident.authority.code == information.authority.code == "lv"
+    assert information.due_date == datetime.date(2027, 1, 31)
+    # A CE-device report is not the setting's: it stays with Läkemedelsverket, and Lex Maria
+    # with IVO.
+    assert kinds["lex_maria"].recipient().code == "ivo"
+
+
+def test_the_kind_must_fit_the_device(org, mt, kinds, series, in_house_model, pump) -> None:
+    with pytest.raises(ValidationError) as error:
+        services.report_draft(
+            actor=mt, kind="device_incident", **in_house_fields(org, in_house_model)
+        )
+    assert "in-house" in error.value.message_dict["kind"][0]
+    with pytest.raises(ValidationError) as error:
+        services.report_draft(actor=mt, kind="in_house_incident", **incident_fields(org, pump))
+    assert "CE-marked" in error.value.message_dict["kind"][0]
+
+
+def test_the_needed_reports_come_with_the_regions_kinds(kinds) -> None:
+    from medtek.reports.routing import Facts
+
+    needed = services.needed_reports(
+        Facts(device="ce", device_problem=True, outcome="death", care_injury="serious")
+    )
+    assert [(n.kind, kind.authority.code) for n, kind in needed] == [
+        ("device_incident", "lv"),
+        ("lex_maria", "ivo"),
+    ]
