@@ -566,3 +566,33 @@ def test_the_needed_reports_come_with_the_regions_kinds(kinds) -> None:
         ("device_incident", "lv"),
         ("lex_maria", "ivo"),
     ]
+
+
+# Disposal --------------------------------------------------------------------------------------
+
+
+def test_a_sent_report_is_disposed_of_only_under_a_decision(org, sent, registrar) -> None:
+    from medtek.core import records
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        # No decision: emptying the text is refused like any other change.
+        cursor.execute("UPDATE reports_report SET description = '' WHERE id = %s", [sent.pk])
+    decision = records.disposal_decision_record(
+        actor=org.admin,
+        reference="RS 2026/0201",
+        title="Gallring av rapporter",
+        legal_basis="Informationshanteringsplan 4.3",
+        decided_by="Regionstyrelsen",
+        decided_on=datetime.date(2026, 1, 1),
+        record_types=["reports.report"],
+        retention_years=0,
+    )
+    records.record_dispose(actor=registrar, record=sent, decision=decision, reason="Gallringsfrist")
+    sent.refresh_from_db()
+    assert (sent.description, sent.consequence, sent.actions_taken) == ("", "", "")
+    assert (sent.number, sent.status, sent.event_date) == (sent.number, "sent", EVENT)
+    # And the disposal is no way in for other changes.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reports_report SET event_date = '2020-01-01' WHERE id = %s", [sent.pk]
+        )
