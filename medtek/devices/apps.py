@@ -14,6 +14,11 @@ class DevicesConfig(AppConfig):
         from .actions import Action
 
         audit.register_actions(Action)
+        from medtek.core import todo
+
+        from . import todo as device_todo
+
+        todo.register("devices", device_todo.todo)
         reminders.register(
             "inspections",
             lambda today, days: device_reminders.compose_reminders(today=today, days=days),

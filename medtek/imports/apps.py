@@ -17,6 +17,11 @@ class ImportsConfig(AppConfig):
         from .actions import Action
 
         audit.register_actions(Action)
+        from medtek.core import todo
+
+        from . import todo as import_todo
+
+        todo.register("imports", import_todo.todo)
 
         from .access import sessions_visible_to
         from .models import ImportSession

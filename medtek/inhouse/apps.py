@@ -14,6 +14,11 @@ class InhouseConfig(AppConfig):
         from .actions import Action
 
         audit.register_actions(Action)
+        from medtek.core import todo
+
+        from . import todo as inhouse_todo
+
+        todo.register("inhouse", inhouse_todo.todo)
 
         from . import access
         from .models import InhouseDevice

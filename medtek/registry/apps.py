@@ -21,6 +21,11 @@ class RegistryConfig(AppConfig):
         from .models import Case, Document, DocumentFile, ProcessCode, SecrecyProvision
 
         audit.register_actions(Action)
+        from medtek.core import todo
+
+        from . import todo as registry_todo
+
+        todo.register("registry", registry_todo.todo)
         reminders.register("registry", registry_reminders.compose)
         register_scope(
             Case,

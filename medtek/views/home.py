@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core import todo
 from medtek.organisation.access import grants_of, may_read_audit_log, units_visible_to
 from medtek.organisation.models import RoleGrant
 from medtek.organisation.roles import Role
@@ -46,5 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "unit_count": units_visible_to(request.user).count(),
         "is_superuser": grants_of(request.user).superuser,
         "may_read_audit_log": may_read_audit_log(request.user),
+        "todo": todo.for_user(request.user, timezone.localdate()),
     }
     return render(request, "home.html", context)
