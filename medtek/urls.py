@@ -9,7 +9,9 @@ from medtek.views import audit, home
 
 restrict_admin_to_administrators(admin.site)
 
+handler403 = "medtek.views.errors.permission_denied"
 handler404 = "medtek.views.errors.page_not_found"
+handler500 = "medtek.views.errors.server_error"
 
 urlpatterns = [
     path("", home.home, name="home"),

@@ -1,6 +1,10 @@
 from django.urls import include, path
 
-from medtek.urls import handler404  # noqa: F401  (the root URL configuration names it)
+from medtek.urls import (  # noqa: F401  (the root URL configuration names them)
+    handler403,
+    handler404,
+    handler500,
+)
 from medtek.urls import urlpatterns as medtek_urlpatterns
 
 urlpatterns = [
