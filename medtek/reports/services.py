@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from medtek.core import audit
 from medtek.core.actors import is_system, require, user_or_none
 from medtek.core.changes import Updated, apply_changes, audited_update
-from medtek.core.identity import personal_numbers_in
+from medtek.core.identity import mask_personal_numbers, personal_numbers_in
 from medtek.core.models import AuditEvent, NumberSeries
 from medtek.core.numbering import number_allocate, number_series_create
 from medtek.core.transitions import Lifecycle, Transition
@@ -313,7 +313,7 @@ REPORT_LIFECYCLE = Lifecycle(
             target=Report.Status.SENT,
             who=access.may_work_on,
             who_message=_ONLY_DRAFTERS,
-            guards=(_channel_allowed, _not_after_today, _case_open),
+            guards=(_channel_allowed, _not_after_today, _case_open, _no_identity),
             needs_reason=False,
         ),
         Transition(
@@ -416,6 +416,14 @@ def _copy_file(row: Report, *, for_manufacturer: bool = False) -> Upload:
     return (copy.filename("pdf"), copy.pdf())
 
 
+def _restricted_text(row: Report) -> str:
+    """What the diary entry keeps apart from its public line: what happened, with what looks
+    like a personal number masked as in the copy, unless the drafter confirmed it is none."""
+    if row.personal_numbers_confirmed:
+        return row.description
+    return mask_personal_numbers(row.description)
+
+
 def _description(row: Report, what: str) -> str:
     """The diary entry's public line: the kind, never the event's details."""
     return f"{what}: {row.kind.name} {row.number}"[:500]
@@ -437,6 +445,7 @@ def report_send(
     when = sent_on or timezone.localdate()
 
     def effects(row: Report, old: str) -> None:
+        row.sent_on = when  # the copy is dated the day it is sent
         case = _case_for(actor, row)
         row.case = case
         document = registry.document_register_for(
@@ -449,7 +458,7 @@ def report_send(
             date=when,
             counterparty=row.authority.name,
             description=_description(row, _("Report")),
-            details=row.description,
+            details=_restricted_text(row),
         )
         Dispatch.objects.create(
             report=row,
@@ -523,7 +532,7 @@ def report_send_manufacturer_copy(
         date=when,
         counterparty=to,
         description=_description(row, _("Copy to the manufacturer")),
-        details=row.description,
+        details=_restricted_text(row),
     )
     dispatch = Dispatch.objects.create(
         report=row,

@@ -596,3 +596,17 @@ def test_a_sent_report_is_disposed_of_only_under_a_decision(org, sent, registrar
         cursor.execute(
             "UPDATE reports_report SET event_date = '2020-01-01' WHERE id = %s", [sent.pk]
         )
+
+
+def test_a_personal_number_slipped_into_an_approved_report_stops_the_send(approved, mt) -> None:
+    Report.objects.filter(pk=approved.pk).update(description=f"Patient {PERSONNUMMER}")
+    with pytest.raises(ValidationError, match="personal identity number"):
+        services.report_send(actor=mt, report=approved, channel="e_service")
+    approved.refresh_from_db()
+    assert approved.status == Report.Status.APPROVED and not Document.objects.exists()
+
+
+def test_the_diary_keeps_the_text_apart_and_the_copy_is_dated_the_day_it_was_sent(sent) -> None:
+    document = sent.sent_document
+    assert document.details == sent.description
+    assert sent.sent_on == KNOWN
