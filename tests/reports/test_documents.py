@@ -86,6 +86,45 @@ def test_the_copy_names_the_device_the_event_the_reporter_and_the_contact(
     assert in_swedish("Report to %(authority)s.", authority="Läkemedelsverket") in copy
 
 
+def test_the_copy_says_why_the_report_is_due_when_it_is(
+    org: Any, mt: Any, pump: Any, kinds: Any, series: Any
+) -> None:
+    report = services.report_draft(
+        actor=mt,
+        kind="device_incident",
+        **incident_fields(org, pump, unexpected=True, public_health_threat=True),
+    )
+
+    page = visible_text(report_copy(report).html())
+
+    outcome = in_swedish("Serious deterioration of health")
+    assert f"{outcome}; {in_swedish('unexpected')}" in page
+    assert in_swedish("Serious public-health threat") in page
+
+
+def test_the_in_house_information_tells_no_outcome_but_the_planned_use(
+    org: Any, mt: Any, kinds: Any, series: Any
+) -> None:
+    report = services.report_draft(
+        actor=mt,
+        kind="in_house_information",
+        unit=org.unit_a,
+        contact_phone="010-123 45 67",
+        event_date=KNOWN,
+        awareness_date=KNOWN,
+        planned_use_date=datetime.date(2027, 3, 1),
+        description="Egentillverkning av en adapter påbörjas.",
+        manufacturer="Region Test MFT",
+        trade_name="Adapter",
+    )
+
+    page = visible_text(report_copy(report).html())
+
+    assert "Inspektionen för vård och omsorg" in page and "Adapter" in page
+    assert f"{in_swedish('Planned start of clinical use')} 2027-03-01" in page
+    assert in_swedish("Outcome for the patient or user") not in page
+
+
 def test_the_pdf_is_titled_and_numbered_as_the_report(contacted: Report, tmp_path: Path) -> None:
     meta = info(write(tmp_path, report_copy(contacted).pdf()))
 
@@ -216,6 +255,11 @@ def test_a_lex_maria_copy_has_no_device_part_and_names_the_device_report(
 
     assert lex_maria.kind.name in page
     assert "Inspektionen för vård och omsorg" in page
+    # What makes it a Lex Maria report: the step on the ladder, and what could have happened.
+    assert (
+        f"{in_swedish('Risk of care injury')}; "
+        f"{in_swedish('could have caused a serious care injury')}" in page
+    )
     assert in_swedish("Trade name") not in page and PUMP_GTIN not in page
     assert (
         in_swedish(
