@@ -18,14 +18,16 @@ text holds a patient's identity.
 """
 
 import datetime
+import importlib
 from typing import Any
 
 from django.utils import timezone
 
+from medtek.core.actors import SYSTEM
 from medtek.devices.models import Device, DeviceModel
 from medtek.organisation.models import Unit, User
 from medtek.reports import services
-from medtek.reports.models import Report
+from medtek.reports.models import Authority, Report, ReportKind
 
 PHONE = "010-456 78 90"
 
@@ -38,8 +40,23 @@ def _device(trade_name: str, unit: Unit) -> Device:
     return found
 
 
+def _ensure_kinds() -> None:
+    """The authorities and kinds of report that migration 0002 seeds, created (audited) if the
+    database has lost them since: ``medtek flush`` empties every table, seeded rows too."""
+    seeded = importlib.import_module("medtek.reports.migrations.0002_seed_authorities_and_kinds")
+    for row in seeded.AUTHORITIES:
+        if not Authority.objects.filter(code=row["code"]).exists():
+            services.authority_create(actor=SYSTEM, **row)
+    for row in seeded.KINDS:
+        if not ReportKind.objects.filter(code=row["code"]).exists():
+            code = row["authority"]
+            authority = Authority.objects.get(code=code) if code else None
+            services.report_kind_create(actor=SYSTEM, **{**row, "authority": authority})
+
+
 def load(units: dict[str, Unit]) -> int:
     """Load the demo reports; returns how many there are."""
+    _ensure_kinds()
     today = timezone.localdate()
 
     def ago(days: int) -> datetime.date:

@@ -263,3 +263,22 @@ def test_it_loads_with_debug_off_when_allowed(settings) -> None:  # type: ignore
 
     assert "Demo region loaded" in output
     assert Unit.objects.filter(parent__isnull=True).exists()
+
+
+def test_it_loads_into_a_flushed_database_that_lost_the_seeded_kinds_of_report() -> None:
+    from medtek.reports.models import Authority, ReportKind
+
+    # What `medtek flush` (or a live-server test's flush) leaves: no seeded rows either.
+    ReportKind.objects.all().delete()
+    Authority.objects.all().delete()
+
+    output = demo()
+
+    assert "Demo region loaded" in output
+    assert set(ReportKind.objects.values_list("code", flat=True)) == {
+        "in_house_information",
+        "device_incident",
+        "in_house_incident",
+        "lex_maria",
+    }
+    assert AuditEvent.objects.filter(action="report_kind.create").count() == 4
