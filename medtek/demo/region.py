@@ -189,6 +189,9 @@ def _load(write: object) -> dict[str, Unit]:
     from medtek.demo import registry
 
     write(f"  {registry.load(u)} registered documents in the diary, and 2 waiting to be registered")
+    from medtek.demo import reports
+
+    write(f"  {reports.load(u)} reports to authorities, one in each state (one draft overdue)")
     return u
 
 

@@ -147,6 +147,88 @@ class TestTheDemoRegion:
         waiting = selectors.inbox(User.objects.get(username="registrator"))
         assert len(waiting) == 2 and sum(w.overdue for w in waiting) == 1
 
+    def test_it_has_a_report_to_an_authority_in_each_state(self, loaded: str) -> None:
+        from medtek.reports.models import Report
+
+        assert set(Report.objects.values_list("status", flat=True)) == set(Report.Status.values)
+        assert re.search(rf"^  {Report.objects.count()} reports to authorities", loaded, re.M)
+        for report in Report.objects.exclude(status=Report.Status.DRAFT):
+            assert report.approved_by_id is not None
+            assert report.approved_by_id != report.created_by_id  # four eyes
+
+    def test_it_has_one_overdue_report_a_draft_known_weeks_ago(self, loaded: str) -> None:
+        from django.utils import timezone
+
+        from medtek.reports import selectors
+        from medtek.reports.models import Report
+
+        [overdue] = Report.objects.filter(selectors.overdue_q())
+        assert overdue.status == Report.Status.DRAFT and overdue.is_overdue
+        assert overdue.awareness_date < overdue.due_date < timezone.localdate()
+
+    def test_it_has_the_in_house_files_notification_waiting_for_approval(self, loaded: str) -> None:
+        from django.utils import timezone
+
+        from medtek.inhouse.models import InhouseDevice
+        from medtek.reports.models import Report
+
+        [notification] = Report.objects.filter(kind__code="in_house_information")
+        the_file = InhouseDevice.objects.get(device_model=notification.device_model)
+        assert the_file.device_model.trade_name == "Trycksensoradapter IVA"
+        assert notification.status == Report.Status.DRAFT and notification.approved_by is None
+        assert notification.authority.code == "ivo"
+        assert notification.planned_use_date > timezone.localdate()
+        assert not notification.is_overdue
+
+    def test_the_device_incident_has_its_manufacturer_copy_and_a_lex_maria_report(
+        self, loaded: str
+    ) -> None:
+        from medtek.organisation.access import has_role
+        from medtek.reports.models import Dispatch, Report
+
+        copy = Dispatch.objects.get(
+            purpose=Dispatch.Purpose.MANUFACTURER_COPY, report__status=Report.Status.SENT
+        )
+        incident = copy.report
+        assert incident.kind.code == "device_incident" and incident.device.model.conformity == "ce"
+        assert copy.document.direction == "outgoing" and copy.document.case == incident.case
+        lex_maria = Report.objects.get(related_report=incident)
+        assert lex_maria.kind.code == "lex_maria"
+        assert lex_maria.status == Report.Status.APPROVED
+        assert lex_maria.event_date == incident.event_date
+        assert has_role(lex_maria.approved_by, {Role.PATIENT_SAFETY_OFFICER}, lex_maria.unit)
+
+    def test_every_sent_report_is_a_registered_outgoing_document_in_the_diary(
+        self, loaded: str
+    ) -> None:
+        from medtek.registry.models import Document
+        from medtek.reports.models import Dispatch, Report
+
+        sent = Report.objects.filter(sealed_at__isnull=False)
+        assert sent.count() == 4
+        for report in sent:
+            document = report.sent_document
+            assert document is not None and document.sealed_at is not None, report
+            assert document.direction == Document.Direction.OUTGOING
+            assert document.case == report.case and document.case.number.startswith("MFT ")
+            assert document.counterparty == report.authority.name
+            assert document.files.get().name.endswith(".pdf")
+            assert Dispatch.objects.filter(
+                report=report, purpose=Dispatch.Purpose.REPORT, document=document
+            ).exists()
+        acknowledged = sent.exclude(status=Report.Status.SENT)
+        assert all(r.authority_reference and r.replies.exists() for r in acknowledged)
+
+    def test_its_reports_carry_no_personal_numbers(self, loaded: str) -> None:
+        from medtek.core.identity import personal_numbers_in
+        from medtek.reports.models import FREE_TEXT_FIELDS, Dispatch, Report
+
+        for report in Report.objects.all():
+            assert not report.personal_numbers_confirmed
+            for name in FREE_TEXT_FIELDS:
+                assert personal_numbers_in(getattr(report, name)) == [], (report, name)
+        assert all(personal_numbers_in(d.text) == [] for d in Dispatch.objects.all())
+
     def test_it_refuses_to_load_twice(self, loaded: str) -> None:
         before = counts()
 
@@ -181,3 +263,22 @@ def test_it_loads_with_debug_off_when_allowed(settings) -> None:  # type: ignore
 
     assert "Demo region loaded" in output
     assert Unit.objects.filter(parent__isnull=True).exists()
+
+
+def test_it_loads_into_a_flushed_database_that_lost_the_seeded_kinds_of_report() -> None:
+    from medtek.reports.models import Authority, ReportKind
+
+    # What `medtek flush` (or a live-server test's flush) leaves: no seeded rows either.
+    ReportKind.objects.all().delete()
+    Authority.objects.all().delete()
+
+    output = demo()
+
+    assert "Demo region loaded" in output
+    assert set(ReportKind.objects.values_list("code", flat=True)) == {
+        "in_house_information",
+        "device_incident",
+        "in_house_incident",
+        "lex_maria",
+    }
+    assert AuditEvent.objects.filter(action="report_kind.create").count() == 4
