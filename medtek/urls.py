@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/", include("medtek.devices.api.urls")),
     path("api/v1/", include("medtek.inhouse.api.urls")),
     path("api/v1/", include("medtek.registry.api.urls")),
+    path("api/v1/", include("medtek.reports.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

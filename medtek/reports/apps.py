@@ -14,7 +14,7 @@ class ReportsConfig(AppConfig):
         from medtek.core import audit, reminders
         from medtek.core.access import register_scope
 
-        from . import access
+        from . import access, importer  # noqa: F401  (registers the "reports" importer)
         from . import reminders as report_reminders
         from .actions import Action
         from .models import Authority, Dispatch, Reply, Report, ReportKind

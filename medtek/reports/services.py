@@ -779,3 +779,132 @@ def report_kind_create(*, actor: Any, **fields: Any) -> ReportKind:
         actor=actor, action=Action.REPORT_KIND_CREATE, obj=kind, after=audit.snapshot(kind)
     )
     return kind
+
+
+# Reports sent before medtek -----------------------------------------------------------------
+
+
+@transaction.atomic
+def report_record_existing(
+    *,
+    actor: Any,
+    kind: ReportKind | str,
+    document_number: str,
+    sent_on: datetime.date,
+    authority_reference: str = "",
+    reason: str,
+    channel: str = Dispatch.Channel.E_SERVICE,
+    **fields: Any,
+) -> Report:
+    """Take over a report that was sent before medtek (in an earlier system, or on paper), whose
+    copy is already registered in the diary as the outgoing document ``document_number``
+    (``MFT 2026/0012-1``, or that document's number in the earlier diary).
+
+    The report is recorded as it was sent: sealed, with its number from the series, the
+    document as its registered copy and the document's case as its case, and a dispatch that
+    points at the document (``channel``: how it went; the e-service unless told). With the
+    authority's reference it is acknowledged. The drafter's rights apply as for a new report
+    (the kind's drafters for the unit, within a private centre's own care provider), and so do
+    the report's rules (the device, no personal numbers, dates in order), except that no
+    contact person is asked for. ``reason`` says where it comes from ("Imported from …")."""
+    from medtek.registry.access import documents_visible_to
+
+    the_kind = _kind(kind)
+    report = Report(kind=the_kind, created_by=user_or_none(actor))
+    apply_changes(report, _clean(fields), REPORT_FIELDS)
+    if report.unit_id is None:
+        raise ValidationError({"unit": _("Say at which unit the event happened.")})
+    require(actor, access.may_draft, the_kind, report.unit, message=_ONLY_DRAFTERS)
+
+    errors: dict[str, Any] = {}
+    for name in ("event_date", "awareness_date"):
+        if getattr(report, name) is None:
+            errors[name] = _("This field is required.")
+    if not reason.strip():
+        errors["reason"] = _("Say where the report comes from.")
+    if sent_on > timezone.localdate():
+        errors["sent_on"] = _("The report cannot be sent on a day still to come.")
+    elif report.awareness_date and sent_on < report.awareness_date:
+        errors["sent_on"] = _("The report cannot be sent before the event became known.")
+    if channel not in Dispatch.Channel.values:
+        errors["channel"] = _("Say how the report was sent.")
+    elif channel == Dispatch.Channel.EMAIL and the_kind.no_email:
+        errors["channel"] = _(
+            "A %(kind)s is sent by the e-service or by post, never by e-mail."
+        ) % {"kind": the_kind.name}
+    reference = authority_reference.strip()
+    limit = Report._meta.get_field("authority_reference").max_length or 0
+    if len(reference) > limit:
+        errors["authority_reference"] = _("At most %(limit)d characters.") % {"limit": limit}
+
+    number = document_number.strip()
+    documents = Document.objects.all() if is_system(actor) else documents_visible_to(actor)
+    documents = documents.current().select_related("case")
+    found = list(documents.filter(number=number)[:2]) if number else []
+    if number and not found:
+        found = list(documents.filter(external_number=number)[:2])
+    document = found[0] if len(found) == 1 else None
+    if not number:
+        errors["document_number"] = _("Give the diary number of the copy that was sent.")
+    elif len(found) > 1:
+        errors["document_number"] = _(
+            "%(number)s names more than one document in the diary: give its number here."
+        ) % {"number": number}
+    elif document is None or document.case_id is None or document.sealed_at is None:
+        errors["document_number"] = _(
+            "No registered document %(number)s in the diary: register or import it first."
+        ) % {"number": number}
+    elif document.direction != Document.Direction.OUTGOING:
+        errors["document_number"] = _(
+            "%(number)s is not an outgoing document: the copy of a sent report is."
+        ) % {"number": number}
+    elif Dispatch.objects.filter(document=document).exists():
+        errors["document_number"] = _(
+            "%(number)s is already recorded as sent about another report."
+        ) % {"number": number}
+    elif report.case_id and report.case_id != document.case_id:
+        errors["case"] = _("The document %(number)s is in the case %(case)s.") % {
+            "number": number,
+            "case": document.case.number,  # type: ignore[union-attr]
+        }
+    if errors:
+        raise ValidationError(errors)
+    assert document is not None
+
+    report.case = document.case
+    _derive(report)
+    problems: dict[str, Any] = {}
+    try:
+        _check_draft(actor, report)
+    except ValidationError as exc:
+        # A report sent long ago gave the authority its contact then; none is asked for now.
+        problems = {k: v for k, v in exc.message_dict.items() if k != "contact_person"}
+    if problems:
+        raise ValidationError(problems)
+    report.full_clean(exclude=["number"])
+
+    _ensure_series(actor)
+    report.number = number_allocate(series_key=NUMBER_SERIES)
+    report.status = Report.Status.ACKNOWLEDGED if reference else Report.Status.SENT
+    report.authority_reference = reference
+    report.sent_on, report.sent_document = sent_on, document
+    report.sealed_at, report.sealed_by = timezone.now(), user_or_none(actor)
+    report.save()
+    Dispatch.objects.create(
+        report=report,
+        purpose=Dispatch.Purpose.REPORT,
+        recipient=report.authority.name,
+        authority=report.authority,
+        channel=channel,
+        sent_on=sent_on,
+        document=document,
+        created_by=user_or_none(actor),
+    )
+    audit.record(
+        actor=actor,
+        action=Action.REPORT_RECORD,
+        obj=report,
+        after=audit.snapshot(report),
+        reason=reason.strip(),
+    )
+    return report
