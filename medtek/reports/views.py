@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 
 from medtek.core.formviews import changes_of, form_view
 from medtek.core.listing import list_page
+from medtek.devices.access import device_models_visible_to, devices_visible_to
 from medtek.organisation.roles import Role
 from medtek.registry.forms import uploads
 
-from . import access, selectors, services
+from . import access, routing, selectors, services
 from .filters import ReportFilter
 from .forms import (
     ConfirmForm,
@@ -37,7 +38,7 @@ from .forms import (
     SendForm,
     SupplementForm,
 )
-from .models import REPORT_FIELDS, Dispatch, Report
+from .models import REPORT_FIELDS, Authority, CareInjury, Dispatch, Outcome, Report, ReportKind
 
 LIFECYCLE = services.REPORT_LIFECYCLE
 
@@ -164,19 +165,17 @@ def _moves(user: Any, report: Report) -> list[Move]:
     pk = report.pk
     moves: list[Move] = []
     status = report.status
-    pages = [
-        (Report.Status.APPROVED, _("Approve"), "reports:report_approve", True),
-        (Report.Status.SENT, _("Send"), "reports:report_send", True),
-        (Report.Status.DRAFT, _("Return to draft"), "reports:report_return", False),
-        (Report.Status.CLOSED, _("Close"), "reports:report_close", False),
-    ]
+
+    def move(target: str, label: str, name: str, primary: bool = False) -> None:
+        if LIFECYCLE.may(user, report, target):
+            url = reverse(name, args=[pk])
+            moves.append(Move(label, url, primary, _problems(user, report, target)))
+
     if status == Report.Status.DRAFT and access.may_work_on(user, report):
         moves.append(Move(_("Edit"), reverse("reports:report_edit", args=[pk])))
-    for target, label, name, primary in pages:
-        if LIFECYCLE.may(user, report, target):
-            moves.append(
-                Move(label, reverse(name, args=[pk]), primary, _problems(user, report, target))
-            )
+    move(Report.Status.APPROVED, _("Approve"), "reports:report_approve", primary=True)
+    move(Report.Status.SENT, _("Send"), "reports:report_send", primary=True)
+    move(Report.Status.DRAFT, _("Return to draft"), "reports:report_return")
     if report.is_sent and status != Report.Status.CLOSED and access.may_work_on(user, report):
         if report.kind.informs_manufacturer and not any(
             d.purpose == Dispatch.Purpose.MANUFACTURER_COPY for d in report.dispatches.all()
@@ -190,6 +189,7 @@ def _moves(user: Any, report: Report) -> list[Move]:
             )
         moves.append(Move(_("Record a reply"), reverse("reports:report_reply", args=[pk])))
         moves.append(Move(_("Send a supplement"), reverse("reports:report_supplement", args=[pk])))
+    move(Report.Status.CLOSED, _("Close"), "reports:report_close")
     return moves
 
 
@@ -219,10 +219,59 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Drafting ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Need:
+    """A report the event calls for: the rule's reason and anchor, the kind as the region keeps
+    it, and who receives it."""
+
+    needed: routing.Needed
+    kind: ReportKind | None
+    recipient: Authority | None
+
+
+def _facts(user: Any, data: Any) -> routing.Facts:
+    """What the draft form says of the event, as routing asks it. A device named (from the
+    register, the catalogue or by its trade name) counts as a device that failed: the form is
+    for reporting one."""
+    model = None
+    device = str(data.get("device") or "")
+    if device.isdigit():
+        found = devices_visible_to(user).select_related("model").filter(pk=device).first()
+        model = found.model if found is not None else None
+    chosen_model = str(data.get("device_model") or "")
+    if model is None and chosen_model.isdigit():
+        model = device_models_visible_to(user).filter(pk=chosen_model).first()
+    if model is not None:
+        kind_of_device: str | None = "in_house" if model.is_in_house else "ce"
+    else:
+        kind_of_device = "ce" if str(data.get("trade_name") or "").strip() else None
+    outcome = data.get("outcome")
+    care_injury = data.get("care_injury")
+    return routing.Facts(
+        device=kind_of_device,
+        device_problem=kind_of_device is not None,
+        outcome=outcome if outcome in Outcome.values else Outcome.NONE,
+        outcome_possible=bool(data.get("outcome_possible")),
+        care_injury=care_injury if care_injury in CareInjury.values else CareInjury.NONE,
+        care_injury_possible=bool(data.get("care_injury_possible")),
+    )
+
+
+def _needs(user: Any, data: Any) -> dict[str, Any]:
+    needs = [
+        Need(n, kind, kind.recipient() if kind is not None else None)
+        for n, kind in services.needed_reports(_facts(user, data))
+    ]
+    return {"needs": needs, "chosen": str(data.get("kind") or "")}
+
+
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
     if not access.may_draft_somewhere(request.user):
         raise PermissionDenied
+    if request.method == "GET" and "needs" in request.GET:
+        # What the facts filled in so far call for (htmx asks as the person fills in the form).
+        return render(request, "reports/report_needs.html", _needs(request.user, request.GET))
     initial = {"contact_person": request.user.pk, "device": request.GET.get("device")}
     form = ReportForm(request.POST or None, initial=initial, user=request.user)
 
@@ -240,6 +289,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         success_message=lambda r: _("Report %(number)s drafted. Another person approves it.")
         % {"number": r.number},
         template="reports/report_form.html",
+        extra=_needs(request.user, request.POST or initial),
     )
 
 

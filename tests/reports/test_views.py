@@ -233,6 +233,25 @@ def test_a_personal_number_in_the_text_is_shown_on_its_field_and_nothing_is_save
     assert Report.objects.get().personal_numbers_confirmed
 
 
+def test_the_draft_form_says_what_the_event_needs(client, mt, pump, kinds, series) -> None:
+    client.force_login(mt)
+    url = reverse("reports:report_create")
+
+    def needed(**facts: Any) -> list[str]:
+        response = client.get(url, {"needs": "1", **facts}, headers={"HX-Request": "true"})
+        return re.findall(r'data-kind="(\w+)"', response.content.decode())
+
+    assert needed() == []
+    assert needed(device=pump.pk, outcome="none") == []
+    assert needed(device=pump.pk, outcome="serious_deterioration") == ["device_incident"]
+    assert needed(device=pump.pk, outcome_possible="on", care_injury="serious") == [
+        "device_incident",
+        "lex_maria",
+    ]
+    assert needed(care_injury_possible="on") == ["lex_maria"]
+    assert 'id="needs"' in client.get(url).content.decode()
+
+
 def test_the_drafter_edits_the_draft(client, mt, draft, org, pump) -> None:
     client.force_login(mt)
     url = reverse("reports:report_edit", args=[draft.pk])
