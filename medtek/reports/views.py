@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -161,7 +160,7 @@ def _problems(user: Any, report: Report, target: str) -> list[str]:
     return found.get(LIFECYCLE.field, [])
 
 
-def _moves(user: Any, report: Report) -> list[Move]:
+def _moves(user: Any, report: Report, dispatches: list[Dispatch]) -> list[Move]:
     pk = report.pk
     moves: list[Move] = []
     status = report.status
@@ -178,7 +177,7 @@ def _moves(user: Any, report: Report) -> list[Move]:
     move(Report.Status.DRAFT, _("Return to draft"), "reports:report_return")
     if report.is_sent and status != Report.Status.CLOSED and access.may_work_on(user, report):
         if report.kind.informs_manufacturer and not any(
-            d.purpose == Dispatch.Purpose.MANUFACTURER_COPY for d in report.dispatches.all()
+            d.purpose == Dispatch.Purpose.MANUFACTURER_COPY for d in dispatches
         ):
             moves.append(
                 Move(
@@ -201,17 +200,17 @@ def _approvers(report: Report) -> str:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = access.report_for_user(request.user, pk)
     user = request.user
+    dispatches = list(report.dispatches.select_related("document", "created_by"))
     return render(
         request,
         "reports/report_detail.html",
         {
             "report": report,
-            "dispatches": report.dispatches.select_related("document", "created_by"),
+            "dispatches": dispatches,
             "replies": report.replies.select_related("document", "created_by"),
-            "moves": _moves(user, report),
+            "moves": _moves(user, report, dispatches),
             "approvers": _approvers(report),
             "content": access.may_read_content(user) or report.drafter_id == user.pk,
-            "today": timezone.localdate(),
         },
     )
 
