@@ -136,7 +136,7 @@ def test_it_shows_the_menu_entry_to_those_who_read_reports(client, org, mt) -> N
 def test_it_filters_the_overdue_and_searches_by_number_and_reference(
     client, org, mt, draft, in_unit_b, sent
 ) -> None:
-    # ``sent`` is ``draft`` sent: make a second draft that stays unsent.
+    # ``sent`` is unit A's report, sent and acknowledged; unit B's stays a draft.
     services.report_record_reply(
         actor=mt, report=sent, received_on=KNOWN, reference="LV-2026-777", summary="Mottagen"
     )
