@@ -25,6 +25,7 @@ urlpatterns = [
     path("inhouse/", include("medtek.inhouse.urls")),
     path("imports/", include("medtek.imports.urls")),
     path("registry/", include("medtek.registry.urls")),
+    path("reports/", include("medtek.reports.urls")),
     path("diarium/", registry_views.public_diary, name="public_diary"),
     path("api/v1/", include("medtek.organisation.api.urls")),
     path("api/v1/", include("medtek.devices.api.urls")),

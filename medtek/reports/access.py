@@ -110,6 +110,11 @@ def report_for_user(user: Any, pk: Any) -> Report:
     return report
 
 
+def may_read_reports(user: Any) -> bool:
+    """Holds a reader's role somewhere (for the menu entry; the list itself is scoped)."""
+    return _authenticated(user) and has_role(user, READERS)
+
+
 def may_read_content(user: Any) -> bool:
     return has_role(user, CONTENT_READERS)
 

@@ -25,12 +25,14 @@ def _always(user: Any) -> bool:
 
 def _items() -> list[NavItem]:
     from medtek.organisation.access import may_read_audit_log
+    from medtek.reports.access import may_read_reports
 
     return [
         NavItem(_("Start"), "home", _always, "home"),
         NavItem(_("Devices"), "devices:device_list", _always, "devices"),
         NavItem(_("In-house"), "inhouse:file_list", _always, "inhouse"),
         NavItem(_("Diary"), "registry:document_list", _always, "registry"),
+        NavItem(_("Reports"), "reports:report_list", may_read_reports, "reports"),
         NavItem(_("Organisation"), "organisation:unit_list", _always, "organisation"),
         NavItem(_("People"), "organisation:person_list", _always, "people"),
         NavItem(_("Audit log"), "audit_log", may_read_audit_log, "audit"),

@@ -49,6 +49,7 @@ RECORD_ROUTES: dict[str, str] = {
     "registry/cases/<int:pk>/": "registry.case",
     "registry/documents/<int:pk>/": "registry.document",
     "registry/documents/<int:pk>/files/<int:file_pk>/": "registry.documentfile",
+    "reports/<int:pk>/": "reports.report",
     "example/<int:pk>/": "example.entry",
 }
 
@@ -74,6 +75,7 @@ SKIPPED: dict[str, str] = {
 WRITE_PAGES = frozenset(
     {"new", "edit", "status", "revoke", "mapping", "validate", "commit"}
     | {"submit", "register", "correct"}
+    | {"approve", "return", "send", "manufacturer-copy", "reply", "supplement", "close"}
 )
 
 
