@@ -109,7 +109,7 @@ def test_a_report_is_drafted_approved_by_another_and_sent_through_the_api(
 
     four_eyes = api.post(f"{url}approve/", {}, format="json")
     assert four_eyes.status_code == 400
-    assert "four eyes" in str(four_eyes.json()["errors"])
+    assert "fyra ögon" in str(four_eyes.json()["errors"])
 
     approved = api.as_(quality).post(f"{url}approve/", {}, format="json")
     assert approved.status_code == 200, approved.json()
@@ -131,7 +131,7 @@ def test_a_report_is_drafted_approved_by_another_and_sent_through_the_api(
 def test_a_sent_report_is_not_patched_but_supplemented(api, mt, sent) -> None:
     response = api.as_(mt).patch(f"{REPORTS}{sent.pk}/", {"description": "Ny"}, format="json")
     assert response.status_code == 400
-    assert "supplement" in str(response.json()["errors"])
+    assert "komplettering" in str(response.json()["errors"])
     assert Report.objects.get(pk=sent.pk).description.startswith("Pumpen larmade")
 
     supplement = api.post(
