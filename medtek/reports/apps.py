@@ -20,6 +20,11 @@ class ReportsConfig(AppConfig):
         from .models import Authority, Dispatch, Reply, Report, ReportKind
 
         audit.register_actions(Action)
+        from medtek.core import todo
+
+        from . import todo as report_todo
+
+        todo.register("reports", report_todo.todo)
         reminders.register("reports", report_reminders.compose)
         register_scope(
             Report,

@@ -47,7 +47,13 @@ class TestTheStartPage:
                 seen.add(key)
         # The demo region has inspections and registrations waiting for someone (its one
         # in-house file is complete: tests/inhouse/test_todo.py covers an incomplete one).
-        assert {"devices.overdue", "devices.due_30", "registry.inbox"} <= seen, seen
+        assert {
+            "devices.overdue",
+            "devices.due_30",
+            "registry.inbox",
+            "reports.overdue",
+            "reports.drafts",
+        } <= seen, seen
 
     def test_it_tells_an_mt_engineer_what_is_overdue(self, loaded: str) -> None:  # noqa: F811
         client = Client()
