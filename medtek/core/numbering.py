@@ -59,6 +59,21 @@ def number_series_create(*, actor: object, key: str, name: str, format: str) -> 
 
 
 @transaction.atomic
+def number_series_ensure(*, actor: object, key: str, name: str, format: str) -> None:
+    """Create the series ``key`` unless it exists: the first record of a kind creates the series
+    it is numbered from (audited, as any new series); an administrator may give it another
+    format later. A concurrent first record's series is as good as our own."""
+    import contextlib
+
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError
+
+    if NumberSeries.objects.filter(key=key).exists():
+        return
+    with contextlib.suppress(IntegrityError, ValidationError):
+        number_series_create(actor=actor, key=key, name=name, format=format)
+
+
 def number_series_continue_from(
     *, actor: object, series: NumberSeries, year: int, last_value: int, reason: str
 ) -> NumberCounter:

@@ -1,7 +1,6 @@
 """Writes to in-house files: explicit actor, one transaction, validation first, one AuditEvent in
 the same transaction (design.md, Where rules live). Views, API and the demo all call these."""
 
-import contextlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,8 +11,7 @@ from django.utils.translation import gettext_lazy
 from medtek.core import audit
 from medtek.core.actors import require
 from medtek.core.changes import Updated, apply_changes, audited_update
-from medtek.core.models import NumberSeries
-from medtek.core.numbering import number_allocate, number_series_create
+from medtek.core.numbering import number_allocate, number_series_ensure
 from medtek.organisation.models import Unit
 
 from .access import may_keep_file
@@ -36,21 +34,6 @@ def _stripped(changes: dict[str, Any]) -> dict[str, Any]:
     return {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
 
 
-def _ensure_series(actor: Any) -> None:
-    """The first file creates the number series (audited, as any new series); an administrator
-    may give it another format later."""
-    if NumberSeries.objects.filter(key=FILE_NUMBER_SERIES).exists():
-        return
-    # Created meanwhile by a concurrent first file: the series is there, which is all we need.
-    with contextlib.suppress(IntegrityError, ValidationError):
-        number_series_create(
-            actor=actor,
-            key=FILE_NUMBER_SERIES,
-            name="Egentillverkade MTP",
-            format=FILE_NUMBER_FORMAT,
-        )
-
-
 @transaction.atomic
 def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> InhouseDevice:
     """Open the in-house file of an in-house manufactured device model (MDR art. 5(5)).
@@ -65,7 +48,9 @@ def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> In
         raise ValidationError({"manufacturer_unit": _("Say which unit makes the device.")})
     _require_keeper(actor, file.manufacturer_unit)
     file.full_clean(exclude=["file_number"])
-    _ensure_series(actor)
+    number_series_ensure(
+        actor=actor, key=FILE_NUMBER_SERIES, name="Egentillverkade MTP", format=FILE_NUMBER_FORMAT
+    )
     file.file_number = number_allocate(series_key=FILE_NUMBER_SERIES)
     try:
         with transaction.atomic():

@@ -6,14 +6,13 @@ Every write takes an explicit ``actor``, runs in one transaction and writes one 
 record it changes (design.md, "Where rules live").
 """
 
-import contextlib
 import datetime
 from collections.abc import Iterable
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +21,8 @@ from medtek.core import audit
 from medtek.core.actors import is_system, require, user_or_none
 from medtek.core.changes import Updated, apply_changes, audited_update
 from medtek.core.identity import mask_personal_numbers, personal_numbers_in
-from medtek.core.models import AuditEvent, NumberSeries
-from medtek.core.numbering import number_allocate, number_series_create
+from medtek.core.models import AuditEvent
+from medtek.core.numbering import number_allocate, number_series_ensure
 from medtek.core.transitions import Lifecycle, Transition
 from medtek.registry import services as registry
 from medtek.registry.models import Case, Document
@@ -58,15 +57,6 @@ def _kind(kind: ReportKind | str) -> ReportKind:
         return ReportKind.objects.get(code=kind)
     except ReportKind.DoesNotExist:
         raise ValidationError({"kind": _("No such kind of report: %s.") % kind}) from None
-
-
-def _ensure_series(actor: Any) -> None:
-    if NumberSeries.objects.filter(key=NUMBER_SERIES).exists():
-        return
-    with contextlib.suppress(IntegrityError, ValidationError):
-        number_series_create(
-            actor=actor, key=NUMBER_SERIES, name="Rapporter till myndigheter", format=NUMBER_FORMAT
-        )
 
 
 def identity_problems(report: Report) -> dict[str, str]:
@@ -182,7 +172,9 @@ def report_draft(*, actor: Any, kind: ReportKind | str, **fields: Any) -> Report
     _derive(report)
     _check_draft(actor, report)
     report.full_clean(exclude=["number"])
-    _ensure_series(actor)
+    number_series_ensure(
+        actor=actor, key=NUMBER_SERIES, name="Rapporter till myndigheter", format=NUMBER_FORMAT
+    )
     report.number = number_allocate(series_key=NUMBER_SERIES)
     report.save()
     audit.record(actor=actor, action=Action.REPORT_DRAFT, obj=report, after=audit.snapshot(report))
@@ -883,7 +875,9 @@ def report_record_existing(
         raise ValidationError(problems)
     report.full_clean(exclude=["number"])
 
-    _ensure_series(actor)
+    number_series_ensure(
+        actor=actor, key=NUMBER_SERIES, name="Rapporter till myndigheter", format=NUMBER_FORMAT
+    )
     report.number = number_allocate(series_key=NUMBER_SERIES)
     report.status = Report.Status.ACKNOWLEDGED if reference else Report.Status.SENT
     report.authority_reference = reference
