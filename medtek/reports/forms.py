@@ -112,7 +112,6 @@ class ReportForm(forms.ModelForm):
                     "unit",
                     "case",
                     "related_report",
-                    "device",
                     "device_model",
                     "contact_person",
                 )
@@ -139,16 +138,24 @@ class ReportForm(forms.ModelForm):
         fields["related_report"].label_from_instance = (  # type: ignore[attr-defined]
             lambda r: f"{r.number} {r.kind.name}"
         )
-        fields["device"].queryset = (  # type: ignore[attr-defined]
-            devices_visible_to(user).select_related("model").order_by("inventory_number")
+        # A device is named by its inventory number, not chosen from a list: a region-wide
+        # reporter sees hundreds of thousands of devices.
+        fields["device"] = forms.ModelChoiceField(
+            queryset=devices_visible_to(user).select_related("model"),
+            to_field_name="inventory_number",
+            required=False,
+            label=_("Inventory number of the device in the register"),
+            widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            error_messages={
+                "invalid_choice": _("No device %(value)s in the register where you work.")
+            },
+            help_text=_(
+                "A device from the register fills in its identification. For a device not in "
+                "the register, give its manufacturer and trade name below."
+            ),
         )
-        fields["device"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda d: f"{d.inventory_number} — {d.model}"
-        )
-        fields["device"].help_text = _(
-            "A device from the register fills in its identification. For a device not in the "
-            "register, give its manufacturer and trade name below."
-        )
+        if self.instance.pk and self.instance.device_id and not self.is_bound:
+            self.initial["device"] = self.instance.device.inventory_number
         fields["device_model"].queryset = device_models_visible_to(user)  # type: ignore[attr-defined]
         fields["contact_person"].queryset = people_visible_to(user).filter(is_active=True)  # type: ignore[attr-defined]
 

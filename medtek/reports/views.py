@@ -233,9 +233,11 @@ def _facts(user: Any, data: Any) -> routing.Facts:
     register, the catalogue or by its trade name) counts as a device that failed: the form is
     for reporting one."""
     model = None
-    device = str(data.get("device") or "")
-    if device.isdigit():
-        found = devices_visible_to(user).select_related("model").filter(pk=device).first()
+    device = str(data.get("device") or "").strip()
+    if device:
+        found = (
+            devices_visible_to(user).select_related("model").filter(inventory_number=device).first()
+        )
         model = found.model if found is not None else None
     chosen_model = str(data.get("device_model") or "")
     if model is None and chosen_model.isdigit():

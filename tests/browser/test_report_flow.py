@@ -76,7 +76,8 @@ def test_a_device_incident_is_drafted_approved_sent_and_found_in_the_diary(
     form.locator("select[name=outcome]").select_option("serious_deterioration")
     form.locator("textarea[name=consequence]").fill("Förlängd vårdtid.")
     form.locator("textarea[name=actions_taken]").fill("Pumpen tagen ur bruk, förvarad oreparerad.")
-    form.locator("select[name=device]").select_option(str(pump.pk))
+    form.locator("input[name=device]").fill(pump.inventory_number)
+    form.locator("input[name=device]").dispatch_event("change")
     # As the facts are filled in, the form says which reports the event needs (htmx).
     expect(page.locator("#needs li[data-kind=device_incident]")).to_be_visible()
     expect(page.locator("#needs li[data-kind=lex_maria]")).to_have_count(0)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from medtek.registry.models import Document
 from medtek.reports import services
 from medtek.reports.models import Dispatch, Reply, Report
+from tests import factories
 from tests.registry.conftest import PDF
 
 from .conftest import EVENT, KNOWN, PERSONNUMMER, incident_fields
@@ -55,7 +56,7 @@ def _draft_data(org: Any, pump: Any, **overrides: Any) -> dict[str, Any]:
         "care_injury": "none",
         "consequence": "Förlängd vårdtid.",
         "actions_taken": "Pumpen tagen ur bruk och förvarad oreparerad.",
-        "device": pump.pk if pump else "",
+        "device": pump.inventory_number if pump else "",
         "device_model": "",
         "manufacturer": "",
         "trade_name": "",
@@ -242,9 +243,11 @@ def test_the_draft_form_says_what_the_event_needs(client, mt, pump, kinds, serie
         return re.findall(r'data-kind="(\w+)"', response.content.decode())
 
     assert needed() == []
-    assert needed(device=pump.pk, outcome="none") == []
-    assert needed(device=pump.pk, outcome="serious_deterioration") == ["device_incident"]
-    assert needed(device=pump.pk, outcome_possible="on", care_injury="serious") == [
+    assert needed(device=pump.inventory_number, outcome="none") == []
+    assert needed(device=pump.inventory_number, outcome="serious_deterioration") == [
+        "device_incident"
+    ]
+    assert needed(device=pump.inventory_number, outcome_possible="on", care_injury="serious") == [
         "device_incident",
         "lex_maria",
     ]
@@ -433,3 +436,33 @@ def test_a_reader_without_the_right_gets_403(client, org, approved) -> None:
     assert client.post(url, {"channel": "post", "sent_on": KNOWN}).status_code == 403
     approved.refresh_from_db()
     assert approved.status == Report.Status.APPROVED
+
+
+def test_a_device_outside_ones_units_is_not_found_by_its_number(client, org, kinds, series) -> None:
+    from medtek.devices import services as devices
+
+    mt_b = factories.person("mt_b", role="mt_engineer", unit=org.unit_b)
+    model = devices.device_model_create(
+        actor=mt_b, manufacturer="Acme", trade_name="Pump B", risk_class="IIa"
+    )
+    devices.device_register(
+        actor=mt_b,
+        unit=org.unit_b,
+        inventory_number="B-1",
+        model=model,
+        acceptance_checked_on=datetime.date(2024, 1, 1),
+        status_since=datetime.date(2024, 1, 1),
+    )
+    mt_a = factories.person("mt_a", role="mt_engineer", unit=org.unit_a)
+    client.force_login(mt_a)
+    data = _draft_data(org, None, kind=kinds["device_incident"].pk, device="B-1")
+    response = client.post("/reports/new/", data)
+    assert response.status_code == 200
+    assert "Ingen produkt B-1 i registret där du arbetar." in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_edit_form_shows_the_devices_inventory_number(client, mt, draft) -> None:
+    client.force_login(mt)
+    page = client.get(reverse("reports:report_edit", args=[draft.pk])).content.decode()
+    assert re.search(r'name="device"[^>]*value="MT-4711"', page)
