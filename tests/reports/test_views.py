@@ -466,3 +466,14 @@ def test_the_edit_form_shows_the_devices_inventory_number(client, mt, draft) -> 
     client.force_login(mt)
     page = client.get(reverse("reports:report_edit", args=[draft.pk])).content.decode()
     assert re.search(r'name="device"[^>]*value="MT-4711"', page)
+
+
+def test_a_sent_report_is_not_changed_through_its_pages(client, mt, sent, org, pump) -> None:
+    client.force_login(mt)
+    url = reverse("reports:report_edit", args=[sent.pk])
+    response = client.post(url, _draft_data(org, pump, description="Ändrad i efterhand"))
+    assert response.status_code == 302
+    sent.refresh_from_db()
+    assert sent.description.startswith("Pumpen larmade")
+    page = client.get(response["Location"]).content.decode()
+    assert "Bara ett utkast kan ändras." in page
