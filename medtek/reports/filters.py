@@ -78,6 +78,10 @@ class ReportFilter(django_filters.FilterSet):
         field_name="event_date", lookup_expr="lte", label=_("Event to")
     )
 
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label=_("Due on or before")
+    )
+
     class Meta:
         model = Report
         fields: list[str] = []

@@ -34,7 +34,7 @@ from medtek.registry.access import documents_visible_to
 from medtek.registry.models import Document
 
 from . import access, services
-from .api.filters import ReportFilter
+from .filters import ReportFilter
 from .models import CareInjury, Dispatch, Outcome, Report, ReportKind
 
 #: The report's own fields a row fills, as the model validates them (lengths, choices).

@@ -70,11 +70,12 @@ def test_a_report_carries_its_diary_numbers_dispatches_and_free_text(api, org, s
 
 def test_the_list_filters_by_status_kind_unit_and_deadline(api, org, sent, draft_b, kinds) -> None:
     assert _numbers(api, org.auditor, "?status=draft") == [draft_b.number]
-    assert _numbers(api, org.auditor, f"?unit={org.unit_a.pk}") == [sent.number]
+    assert _numbers(api, org.auditor, f"?within={org.unit_a.pk}") == [sent.number]
     assert _numbers(api, org.auditor, f"?kind={kinds['lex_maria'].pk}") == [draft_b.number]
     assert _numbers(api, org.auditor, f"?kind={kinds['in_house_incident'].pk}") == []
-    assert _numbers(api, org.auditor, "?overdue=true") == [draft_b.number]  # due long ago
-    assert _numbers(api, org.auditor, "?overdue=false") == [sent.number]
+    assert _numbers(api, org.auditor, "?due=overdue") == [draft_b.number]  # due long ago
+    assert _numbers(api, org.auditor, "?due=unsent") == [draft_b.number]
+    assert _numbers(api, org.auditor, f"?q={sent.number}") == [sent.number]
     before = draft_b.due_date.isoformat()
     assert _numbers(api, org.auditor, f"?due_before={before}") == [draft_b.number]
 

@@ -18,8 +18,8 @@ from medtek.core.access import one_or_404
 from medtek.core.api import ScopedViewSet
 
 from .. import access, selectors, services
+from ..filters import ReportFilter
 from ..models import Authority, Dispatch, Reply, Report, ReportKind
-from .filters import ReportFilter
 from .serializers import (
     ApproveSerializer,
     AuthoritySerializer,
