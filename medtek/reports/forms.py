@@ -260,3 +260,6 @@ class SupplementForm(forms.Form):
     channel = forms.ChoiceField(**_CHANNEL)  # type: ignore[arg-type]
     sent_on = forms.DateField(label=_("Sent on"), widget=DateInput(), initial=_today)
     files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]
+    personal_numbers_confirmed = forms.BooleanField(
+        label=_("the numbers in the text are not personal numbers"), required=False
+    )

@@ -637,15 +637,17 @@ def report_supplement(
     channel: str,
     sent_on: datetime.date | None = None,
     files: Iterable[Upload] = (),
+    personal_numbers_confirmed: bool = False,
 ) -> Dispatch:
     """Send a supplement (komplettering) to a sent report: a new outgoing document in the case;
-    the report itself stays as it was sent."""
+    the report itself stays as it was sent. What looks like a personal number in the text is
+    refused, unless the sender confirms it is none (a serial number, say)."""
     row = _locked_sent(actor, report)
     when = sent_on or timezone.localdate()
     errors = {}
     if not text.strip():
         errors["text"] = _("Write the supplement.")
-    numbers = personal_numbers_in(text)
+    numbers = [] if personal_numbers_confirmed else personal_numbers_in(text)
     if numbers:
         errors["text"] = _(
             "%(numbers)s looks like a personal identity number: a supplement carries no patient "

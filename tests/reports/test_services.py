@@ -610,3 +610,11 @@ def test_the_diary_keeps_the_text_apart_and_the_copy_is_dated_the_day_it_was_sen
     document = sent.sent_document
     assert document.details == sent.description
     assert sent.sent_on == KNOWN
+
+
+def test_a_number_that_only_looks_personal_may_be_confirmed_in_a_supplement(sent, mt) -> None:
+    text = f"Tillverkarens serienummer {PERSONNUMMER.replace('-', '')} bekräftat."
+    supplement = services.report_supplement(
+        actor=mt, report=sent, text=text, channel="post", personal_numbers_confirmed=True
+    )
+    assert supplement.text == text

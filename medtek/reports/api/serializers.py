@@ -227,6 +227,9 @@ class SupplementInputSerializer(serializers.Serializer):  # type: ignore[type-ar
     text = serializers.CharField(max_length=10000)
     channel = serializers.ChoiceField(choices=Dispatch.Channel.choices)
     sent_on = serializers.DateField(required=False)
+    personal_numbers_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text="The numbers in the text are not personal numbers."
+    )
 
 
 class SupplementUploadSerializer(SupplementInputSerializer):
