@@ -135,10 +135,35 @@ class ReportKind(models.Model):
     def recipient(self) -> Authority:
         """The authority that receives reports of this kind, today."""
         if self.in_house_supervision:
-            code = getattr(settings, "REPORTS_IN_HOUSE_AUTHORITY", "ivo")
-            return Authority.objects.get(code=code)
+            return Authority.objects.get(code=in_house_supervisor_code())
         assert self.authority is not None  # the check constraint
         return self.authority
+
+
+def in_house_supervisor_code() -> str:
+    """The code of the authority that supervises in-house manufacture: the setting
+    ``REPORTS_IN_HOUSE_AUTHORITY`` (IVO today; docs/domain/reporting.md#routing)."""
+    return str(getattr(settings, "REPORTS_IN_HOUSE_AUTHORITY", "ivo"))
+
+
+#: What an administrator gives a kind of report (service, serializer).
+KIND_FIELDS = (
+    "code",
+    "name",
+    "legal_anchor",
+    "authority",
+    "in_house_supervision",
+    "informs_manufacturer",
+    "needs_device",
+    "drafter_roles",
+    "approver_roles",
+    "deadline_basis",
+    "days_public_health_threat",
+    "days_death_or_unexpected",
+    "days_other",
+    "no_email",
+    "active",
+)
 
 
 class Outcome(models.TextChoices):

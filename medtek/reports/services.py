@@ -29,7 +29,17 @@ from medtek.registry.models import Case, Document
 
 from . import access, routing
 from .actions import Action
-from .models import FREE_TEXT_FIELDS, REPORT_FIELDS, Authority, Dispatch, Reply, Report, ReportKind
+from .models import (
+    FREE_TEXT_FIELDS,
+    KIND_FIELDS,
+    REPORT_FIELDS,
+    Authority,
+    Dispatch,
+    Reply,
+    Report,
+    ReportKind,
+    in_house_supervisor_code,
+)
 
 #: The number series of report numbers (``RAP-2026-0001``), created by the first report.
 NUMBER_SERIES = "report"
@@ -118,7 +128,7 @@ def _derive(report: Report) -> None:
 
 
 def _in_house_authority_name() -> str:
-    code = getattr(settings, "REPORTS_IN_HOUSE_AUTHORITY", "ivo")
+    code = in_house_supervisor_code()
     found = Authority.objects.filter(code=code).first()
     return found.short_name if found else code
 
@@ -479,14 +489,15 @@ def report_send(
     return sent
 
 
-def _locked_sent(actor: Any, report: Report) -> Report:
+def _locked_sent(actor: Any, report: Report) -> tuple[Report, Case]:
+    """The sent report, locked, with its diary case (a sent report always has one)."""
     row: Report = _QUERYSET.select_for_update(of=("self",)).get(pk=report.pk)
     require(actor, access.may_work_on, row, message=_ONLY_DRAFTERS)
-    if row.sealed_at is None:
+    if row.sealed_at is None or row.case is None:
         raise ValidationError(_("The report has not been sent yet."))
     if row.status == Report.Status.CLOSED:
         raise ValidationError(_("The report is closed."))
-    return row
+    return row, row.case
 
 
 @transaction.atomic
@@ -501,7 +512,7 @@ def report_send_manufacturer_copy(
     """Record that the manufacturer got its copy (HSLF-FS 2021:52 ch. 5 § 5: the care provider
     informs the manufacturer itself; Läkemedelsverket does not forward reports), and register
     that copy as an outgoing document in the case."""
-    row = _locked_sent(actor, report)
+    row, case = _locked_sent(actor, report)
     when = sent_on or timezone.localdate()
     if not row.kind.informs_manufacturer:
         raise ValidationError(_("Reports of this kind send no copy to the manufacturer."))
@@ -516,7 +527,7 @@ def report_send_manufacturer_copy(
     to = (recipient or row.manufacturer_contact or row.manufacturer).strip()
     document = registry.document_register_for(
         actor=actor,
-        case=row.case,  # type: ignore[arg-type]
+        case=case,
         act=_("Copy of report %(number)s sent to the manufacturer") % {"number": row.number},
         files=[_copy_file(row, for_manufacturer=True)],
         direction=Document.Direction.OUTGOING,
@@ -559,7 +570,7 @@ def report_record_reply(
     """Register a reply about a sent report as an incoming document in its case. The
     authority's first reply with its reference (IVO's or Läkemedelsverket's case number)
     acknowledges the report."""
-    row = _locked_sent(actor, report)
+    row, case = _locked_sent(actor, report)
     errors = {}
     if not summary.strip():
         errors["summary"] = _("Say briefly what the reply says.")
@@ -577,7 +588,7 @@ def report_record_reply(
     who = authority.name if authority is not None else sender.strip()
     document = registry.document_register_for(
         actor=actor,
-        case=row.case,  # type: ignore[arg-type]
+        case=case,
         act=_("Reply to report %(number)s received") % {"number": row.number},
         files=list(files),
         direction=Document.Direction.INCOMING,
@@ -642,7 +653,7 @@ def report_supplement(
     """Send a supplement (komplettering) to a sent report: a new outgoing document in the case;
     the report itself stays as it was sent. What looks like a personal number in the text is
     refused, unless the sender confirms it is none (a serial number, say)."""
-    row = _locked_sent(actor, report)
+    row, case = _locked_sent(actor, report)
     when = sent_on or timezone.localdate()
     errors = {}
     if not text.strip():
@@ -665,7 +676,7 @@ def report_supplement(
         raise ValidationError(errors)
     document = registry.document_register_for(
         actor=actor,
-        case=row.case,  # type: ignore[arg-type]
+        case=case,
         act=_("Supplement to report %(number)s sent") % {"number": row.number},
         files=list(files),
         direction=Document.Direction.OUTGOING,
@@ -741,25 +752,6 @@ def authority_create(*, actor: Any, **fields: Any) -> Authority:
         actor=actor, action=Action.AUTHORITY_CREATE, obj=authority, after=audit.snapshot(authority)
     )
     return authority
-
-
-KIND_FIELDS = (
-    "code",
-    "name",
-    "legal_anchor",
-    "authority",
-    "in_house_supervision",
-    "informs_manufacturer",
-    "needs_device",
-    "drafter_roles",
-    "approver_roles",
-    "deadline_basis",
-    "days_public_health_threat",
-    "days_death_or_unexpected",
-    "days_other",
-    "no_email",
-    "active",
-)
 
 
 @transaction.atomic

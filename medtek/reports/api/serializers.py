@@ -16,7 +16,7 @@ from medtek.registry.access import cases_visible_to
 from medtek.registry.models import Case
 
 from .. import access
-from ..models import REPORT_FIELDS, Authority, Dispatch, Reply, Report, ReportKind
+from ..models import KIND_FIELDS, REPORT_FIELDS, Authority, Dispatch, Reply, Report, ReportKind
 
 
 def _open_cases(user: Any) -> Any:
@@ -57,24 +57,7 @@ class ReportKindSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportKind
-        fields = [
-            "id",
-            "code",
-            "name",
-            "legal_anchor",
-            "authority",
-            "in_house_supervision",
-            "informs_manufacturer",
-            "needs_device",
-            "drafter_roles",
-            "approver_roles",
-            "deadline_basis",
-            "days_public_health_threat",
-            "days_death_or_unexpected",
-            "days_other",
-            "no_email",
-            "active",
-        ]
+        fields = ["id", *KIND_FIELDS]
 
 
 class DispatchSerializer(serializers.ModelSerializer):
