@@ -298,6 +298,12 @@ if REGISTRY_TARGET_WORKING_DAYS < 0:
 REPORTS_IN_HOUSE_AUTHORITY = env("REPORTS_IN_HOUSE_AUTHORITY", "ivo")
 REPORTS_CASE_SERIES = env("REPORTS_CASE_SERIES", "mft")
 
+# In-house manufacture (docs/domain/inhouse.md): months between reviews of clinical experience
+# (MDR art. 5(5)(h)) for a new file.
+INHOUSE_REVIEW_MONTHS = env_int("INHOUSE_REVIEW_MONTHS", 12)
+if not 1 <= INHOUSE_REVIEW_MONTHS <= 60:
+    raise ImproperlyConfigured("INHOUSE_REVIEW_MONTHS must be between 1 and 60")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -48,6 +48,7 @@ DEMO_USERS = [
     DemoUser("registrator", "Anna", "Berg", "Registrator", Role.REGISTRAR, "region"),
     DemoUser("cheflakare", "Johan", "Ek", "Chefläkare", Role.PATIENT_SAFETY_OFFICER, "hsf"),
     DemoUser("verksamhetschef", "Lena", "Falk", "Verksamhetschef IVA", Role.HEAD_OF_UNIT, "iva"),
+    DemoUser("mftchef", "Maria", "Dahl", "Chef Medicinsk teknik", Role.HEAD_OF_UNIT, "mft"),
     DemoUser("iva", "Omar", "Nilsson", "Sjuksköterska IVA", Role.UNIT_STAFF, "iva"),
     DemoUser(
         "vc-norrmalm", "Karin", "Svensson", "Distriktssköterska", Role.UNIT_STAFF, "vc_norrmalm"
@@ -79,7 +80,11 @@ def _load(write: object) -> dict[str, Unit]:
     assert callable(write)
     region_org = org_number("232100099")
     region = services.care_provider_create(
-        actor=SYSTEM, name=REGION_NAME, org_number=region_org, operator=CareProvider.Operator.REGION
+        actor=SYSTEM,
+        name=REGION_NAME,
+        org_number=region_org,
+        operator=CareProvider.Operator.REGION,
+        address="Regionens hus\nStorgatan 1\n721 30 Mälarstad",
     )
     ekbacken = services.care_provider_create(
         actor=SYSTEM,

@@ -54,3 +54,22 @@ def may_keep_file(user: Any, unit: Unit | None = None) -> bool:
 def manufacturing_units(user: Any) -> QuerySet[Unit]:
     """Units whose in-house files the user may keep."""
     return Unit.objects.filter(path_q(user, roles=FILE_WRITERS))
+
+
+def may_sign(user: Any, file: InhouseDevice, capacity: str) -> bool:
+    """May ``user`` sign the file as ``capacity``: head of the using unit, or head of the
+    manufacturing unit — the medical technology department that makes the device
+    (docs/domain/inhouse.md#sign-off)."""
+    from .models import SignOff
+
+    unit = file.using_unit if capacity == SignOff.Capacity.USING_UNIT else file.manufacturer_unit
+    return unit is not None and has_role(user, {Role.HEAD_OF_UNIT}, unit)
+
+
+def may_govern(user: Any, file: InhouseDevice) -> bool:
+    """Who moves a file through its lifecycle: its keepers and the two heads who sign it."""
+    from .models import SignOff
+
+    return may_keep_file(user, file.manufacturer_unit) or any(
+        may_sign(user, file, c) for c in SignOff.Capacity.values
+    )

@@ -78,6 +78,11 @@ class CareProvider(models.Model):
         blank=True,
         help_text=_("The primary care choice agreement, for private providers."),
     )
+    address = models.TextField(
+        _("postal address"),
+        blank=True,
+        help_text=_("Shown on the public declaration of in-house manufactured devices."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

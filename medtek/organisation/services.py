@@ -33,16 +33,26 @@ def _require_admin(actor: Any, unit: Unit | None) -> None:
 # Care providers ------------------------------------------------------------------------------
 
 #: What a person gives and may change, in form order (service, form, API and export use it).
-PROVIDER_FIELDS = ("name", "org_number", "operator", "contract_reference", "active")
+PROVIDER_FIELDS = ("name", "org_number", "operator", "contract_reference", "address", "active")
 
 
 @transaction.atomic
 def care_provider_create(
-    *, actor: Any, name: str, org_number: str, operator: str, contract_reference: str = ""
+    *,
+    actor: Any,
+    name: str,
+    org_number: str,
+    operator: str,
+    contract_reference: str = "",
+    address: str = "",
 ) -> CareProvider:
     _require_admin(actor, None)
     provider = CareProvider(
-        name=name, org_number=org_number, operator=operator, contract_reference=contract_reference
+        name=name,
+        org_number=org_number,
+        operator=operator,
+        contract_reference=contract_reference,
+        address=address.strip(),
     )
     provider.full_clean()
     provider.save()

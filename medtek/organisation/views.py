@@ -210,6 +210,7 @@ def care_provider_create(request: HttpRequest) -> HttpResponse:
             org_number=f.cleaned_data["org_number"],
             operator=f.cleaned_data["operator"],
             contract_reference=f.cleaned_data["contract_reference"],
+            address=f.cleaned_data["address"],
         ),
         title=_("New care provider"),
         cancel_url=reverse("organisation:care_provider_list"),

@@ -70,6 +70,7 @@ class CareProviderViewSet(ScopedViewSet):
             org_number=data["org_number"],
             operator=data["operator"],
             contract_reference=data.get("contract_reference", ""),
+            address=data.get("address", ""),
         )
 
     def update_record(self, user: Any, obj: CareProvider, changes: dict[str, Any]) -> Any:
