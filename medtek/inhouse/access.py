@@ -29,6 +29,7 @@ def inhouse_devices_visible_to(user: Any) -> QuerySet[InhouseDevice]:
     return InhouseDevice.objects.filter(
         Q(device_model__in=device_models_visible_to(user).values("pk"))
         | path_q(user, "manufacturer_unit__path")
+        | path_q(user, "using_unit__path")
     )
 
 
@@ -73,3 +74,15 @@ def may_govern(user: Any, file: InhouseDevice) -> bool:
     return may_keep_file(user, file.manufacturer_unit) or any(
         may_sign(user, file, c) for c in SignOff.Capacity.values
     )
+
+
+def file_records_visible_to(model: Any, path: str) -> Any:
+    """The scope of a model whose rows belong to a file (through ``path``): seen by whoever sees
+    the file."""
+
+    def visible(user: Any) -> QuerySet[Any]:
+        return model._default_manager.filter(
+            **{f"{path}__in": inhouse_devices_visible_to(user).values("pk")}
+        )
+
+    return visible

@@ -22,3 +22,4 @@ class Action(models.TextChoices):
     ACTION_VERIFY = "inhouse_action.verify", _("Corrective action verified")
     DECLARATION_PUBLISH = "inhouse_declaration.publish", _("Public declaration published")
     REQUIREMENTS_LOAD = "inhouse_requirement.load", _("Annex I reference data loaded")
+    REQUIREMENT_UPDATE = "inhouse_requirement.update", _("Annex I requirement changed")

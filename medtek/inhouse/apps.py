@@ -20,7 +20,28 @@ class InhouseConfig(AppConfig):
 
         todo.register("inhouse", inhouse_todo.todo)
 
-        from . import access
-        from .models import InhouseDevice
+        from medtek.core import reminders
 
-        register_scope(InhouseDevice, access.inhouse_devices_visible_to)
+        from . import reminders as inhouse_reminders
+
+        reminders.register("inhouse", inhouse_reminders.compose)
+
+        from . import access
+        from . import models as m
+
+        register_scope(m.InhouseDevice, access.inhouse_devices_visible_to)
+        # The file's own records are seen by whoever sees the file (their history, the audit log).
+        for model in (
+            m.ChecklistItem,
+            m.FileDocument,
+            m.ReleaseRecord,
+            m.Review,
+            m.SignOff,
+        ):
+            register_scope(model, access.file_records_visible_to(model, "file"))
+        register_scope(
+            m.CorrectiveAction, access.file_records_visible_to(m.CorrectiveAction, "review__file")
+        )
+        # A published declaration is public, and so is the Annex I reference data.
+        register_scope(m.Declaration, lambda user: m.Declaration.objects.all())
+        register_scope(m.Requirement, lambda user: m.Requirement.objects.all())

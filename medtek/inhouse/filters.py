@@ -3,14 +3,16 @@
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from medtek.organisation.access import units_visible_to
+from medtek.organisation.access import path_q, units_visible_to
 from medtek.organisation.models import Unit
+from medtek.organisation.roles import Role
 
-from .models import InhouseDevice, incomplete_q
+from .gates import review_overdue_q
+from .models import InhouseDevice, SignOff, incomplete_q
 
 
 def _units(request: Any) -> QuerySet[Unit]:
@@ -28,11 +30,31 @@ class InhouseDeviceFilter(django_filters.FilterSet):
         label=_("MDR 5(5) evidence"),
         choices=[("incomplete", _("Incomplete or out of date")), ("complete", _("Complete"))],
     )
+    status = django_filters.ChoiceFilter(choices=InhouseDevice.Status.choices, label=_("Status"))
+    review = django_filters.ChoiceFilter(
+        method="filter_review",
+        label=_("Review of clinical experience"),
+        choices=[("overdue", _("Overdue"))],
+    )
+    signature = django_filters.ChoiceFilter(
+        method="filter_signature",
+        label=_("Sign-off"),
+        choices=[("mine", _("Waiting for my signature"))],
+    )
     device_model = django_filters.NumberFilter(field_name="device_model", label=_("Device model"))
 
     class Meta:
         model = InhouseDevice
-        fields = ["q", "kind", "within", "evidence", "device_model"]
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "within",
+            "evidence",
+            "review",
+            "signature",
+            "device_model",
+        ]
 
     def search(self, qs: QuerySet[InhouseDevice], name: str, value: str) -> QuerySet[Any]:
         """Files whose number starts with the text, or whose device's trade name or intended
@@ -58,3 +80,50 @@ class InhouseDeviceFilter(django_filters.FilterSet):
             return qs
         cond = incomplete_q(timezone.localdate())
         return qs.filter(cond) if value == "incomplete" else qs.exclude(cond)
+
+    def filter_review(
+        self, qs: QuerySet[InhouseDevice], name: str, value: str
+    ) -> QuerySet[InhouseDevice]:
+        return qs.filter(review_overdue_q(timezone.localdate())) if value == "overdue" else qs
+
+    def filter_signature(
+        self, qs: QuerySet[InhouseDevice], name: str, value: str
+    ) -> QuerySet[InhouseDevice]:
+        if value != "mine" or self.request is None:
+            return qs
+        return qs.filter(awaiting_signature_q(self.request.user))
+
+
+def awaiting_signature_q(user: Any) -> Q:
+    """Files under review that ``user``, as head of the using or the manufacturing unit, has yet
+    to sign in this round (and has not signed in the other capacity)."""
+    heads = frozenset({Role.HEAD_OF_UNIT})
+
+    def unsigned(capacity: str) -> Q:
+        return Q(
+            Exists(
+                SignOff.objects.filter(
+                    file=OuterRef("pk"), round=OuterRef("signoff_round"), capacity=capacity
+                )
+            )
+        )
+
+    signed_by_me = Q(
+        Exists(
+            SignOff.objects.filter(
+                file=OuterRef("pk"), round=OuterRef("signoff_round"), person=user
+            )
+        )
+    )
+    found: Q = (
+        Q(status=InhouseDevice.Status.UNDER_REVIEW)
+        & (
+            (path_q(user, "using_unit__path", heads) & ~unsigned(SignOff.Capacity.USING_UNIT))
+            | (
+                path_q(user, "manufacturer_unit__path", heads)
+                & ~unsigned(SignOff.Capacity.MEDICAL_TECHNOLOGY)
+            )
+        )
+        & ~signed_by_me
+    )
+    return found

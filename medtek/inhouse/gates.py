@@ -10,7 +10,7 @@ import calendar
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,11 +75,25 @@ def devices_unreleased(file: InhouseDevice) -> QuerySet[Device]:
 def next_review_due(file: InhouseDevice) -> datetime.date | None:
     """When the next review of clinical experience (h) is due: the interval after the last
     review, or after the approval when there has been none; ``None`` before approval."""
+    return file.review_due
+
+
+def compute_review_due(file: InhouseDevice) -> datetime.date | None:
+    """What :attr:`InhouseDevice.review_due` should hold now (the services keep it)."""
     last = file.reviews.order_by("-reviewed_on").values_list("reviewed_on", flat=True).first()
     start = last or (timezone.localdate(file.approved_at) if file.approved_at else None)
     if start is None:
         return None
     return add_months(start, file.review_interval_months)
+
+
+def review_overdue_q(today: datetime.date) -> Q:
+    """Files in use whose review of clinical experience is overdue: the SQL form of
+    :func:`review_problem`."""
+    return Q(
+        status__in=[InhouseDevice.Status.APPROVED, InhouseDevice.Status.SUSPENDED],
+        review_due__lt=today,
+    )
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

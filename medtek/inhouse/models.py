@@ -13,6 +13,7 @@ checklist (:class:`ChecklistItem` over :class:`Requirement`), (g) the release re
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -134,6 +135,9 @@ class InhouseDevice(models.Model):
         blank=True,
         editable=False,
     )
+    #: When the next review of clinical experience (h) is due: the interval after the last review,
+    #: or after the approval before the first (kept by the services; gates.next_review_due).
+    review_due = models.DateField(_("next review due"), null=True, blank=True, editable=False)
     material_change_at = models.DateTimeField(
         _("last material change"), null=True, blank=True, editable=False
     )
@@ -468,7 +472,7 @@ class ChecklistItem(models.Model):
     not_applicable_reason = models.TextField(_("why it does not apply"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     justification = models.TextField(_("justification"), blank=True)
-    evidence = models.ManyToManyField(
+    evidence: "models.ManyToManyField[FileDocument, Any]" = models.ManyToManyField(
         "FileDocument", blank=True, related_name="+", verbose_name=_("evidence")
     )
     evidence_note = models.TextField(_("other evidence"), blank=True)
@@ -608,7 +612,7 @@ class ReleaseRecord(models.Model):
         verbose_name=_("made by"),
     )
     made_on = models.DateField(_("made on"))
-    documents = models.ManyToManyField(
+    documents: "models.ManyToManyField[FileDocument, ReleaseDocument]" = models.ManyToManyField(
         FileDocument,
         through="ReleaseDocument",
         related_name="releases",
@@ -620,6 +624,7 @@ class ReleaseRecord(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         editable=False,
         verbose_name=_("recorded by"),
@@ -693,6 +698,7 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         editable=False,
         verbose_name=_("recorded by"),
@@ -839,11 +845,12 @@ class Declaration(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("published by"),
     )
     reason = models.TextField(_("why published"))
-    rows = models.JSONField(_("devices"), default=list)
+    rows = models.JSONField(_("devices"), default=list, blank=True)
     pdf = models.ForeignKey(
         "core.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("PDF")
     )

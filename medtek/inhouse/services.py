@@ -117,6 +117,8 @@ def inhouse_device_update(
         ]
         if material and row.status in IN_USE:
             row.material_change_at = timezone.now()
+        if row.review_interval_months != before["review_interval_months"]:
+            row.review_due = gates.compute_review_due(row)
 
     with transaction.atomic():
         updated = audited_update(
@@ -418,6 +420,9 @@ def review_record(
     )
     review.full_clean()
     review.save()
+    file = InhouseDevice.objects.select_for_update().get(pk=inhouse_device.pk)
+    file.review_due = gates.compute_review_due(file)
+    file.save(update_fields=["review_due"])
     audit.record(actor=actor, action=Action.REVIEW_RECORD, obj=review, after=audit.snapshot(review))
     return review
 
@@ -539,7 +544,7 @@ def notification_draft(*, actor: Any, inhouse_device: InhouseDevice) -> Any:
     report = report_services.report_draft(
         actor=actor,
         kind=routing.IN_HOUSE_INFORMATION,
-        unit=file.using_unit or file.manufacturer_unit,
+        unit=file.manufacturer_unit,
         event_date=today,
         awareness_date=today,
         device_model=file.device_model,
@@ -712,6 +717,7 @@ def inhouse_device_transition(
             row.signoff_round += 1
         if row.status == S.APPROVED and old == S.UNDER_REVIEW:
             row.approved_at = timezone.now()
+            row.review_due = gates.compute_review_due(row)
 
     with transaction.atomic():
         row = FILE_LIFECYCLE.perform(
@@ -723,7 +729,7 @@ def inhouse_device_transition(
                 "device_model", "manufacturer_unit__care_provider", "using_unit", "notification"
             ),
             effects=effects,
-            update_fields=["signoff_round", "approved_at"],
+            update_fields=["signoff_round", "approved_at", "review_due"],
         )
         if row.status == S.APPROVED or published_before:
             what = {

@@ -30,8 +30,9 @@ from medtek.core.numbering import number_series_create
 from medtek.devices import services as devices
 from medtek.devices.models import DeviceModel, InspectionKind
 from medtek.imports import services as imports
+from medtek.inhouse import declarations, gspr
 from medtek.inhouse import services as inhouse
-from medtek.inhouse.models import InhouseDevice
+from medtek.inhouse.models import InhouseDevice, Requirement, SignOff
 from medtek.organisation.models import RoleGrant, Unit, User
 from medtek.organisation.roles import Role
 from medtek.registry import services as registry
@@ -42,6 +43,12 @@ from tests.example import services as example
 
 #: A fixed, past date for acceptance checks, inspections and status history.
 PAST = datetime.date(2024, 1, 10)
+
+#: A minimal real PDF, as a technical document's content.
+WALKER_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 @dataclass
@@ -231,6 +238,130 @@ def _inhouse_file(w: World, i: int) -> InhouseDevice:
         market_searched_on=PAST,
         justification_review_due=timezone.localdate() + datetime.timedelta(days=180),
     )
+
+
+def _file(w: World, i: int) -> InhouseDevice:
+    return w.get("inhouse.inhousedevice", i)
+
+
+def _requirements() -> None:
+    """The Annex I data (loaded by migration; loaded again after a transactional test's flush)."""
+    if not Requirement.objects.exists():
+        gspr.load_shipped(Requirement, "test")
+
+
+@builds("inhouse.requirement", marker=lambda r: r.title_sv, shared=True)
+def _requirement(w: World, i: int) -> Any:
+    _requirements()
+    return Requirement.objects.filter(regulation="MDR").order_by("position")[i]
+
+
+@builds("inhouse.checklistitem")
+def _checklist_item(w: World, i: int) -> Any:
+    _requirements()
+    file = _file(w, i)
+    inhouse.checklist_open(actor=w.mt, inhouse_device=file)
+    item = file.checklist.order_by("requirement__position").first()
+    return inhouse.checklist_assess(
+        actor=w.mt, item=item, applies=False, not_applicable_reason=f"Walkerskäl {i}"
+    ).obj
+
+
+@builds("inhouse.filedocument", marker=lambda d: d.title)
+def _file_document(w: World, i: int) -> Any:
+    return inhouse.document_add(
+        actor=w.mt,
+        inhouse_device=_file(w, i),
+        kind="ifu",
+        title=f"Walkerbruksanvisning {i}",
+        upload=(f"walker-{i}.pdf", WALKER_PDF + str(i).encode()),
+    )
+
+
+@builds("inhouse.releaserecord", marker=lambda r: r.batch)
+def _release(w: World, i: int) -> Any:
+    return inhouse.release_record(
+        actor=w.mt,
+        inhouse_device=_file(w, i),
+        batch=f"WLK-BATCH-{i}",
+        quantity=2,
+        made_by=w.mt,
+        made_on=PAST,
+    )
+
+
+@builds("inhouse.review", marker=lambda r: r.findings)
+def _review(w: World, i: int) -> Any:
+    return inhouse.review_record(
+        actor=w.mt,
+        inhouse_device=_file(w, i),
+        reviewed_on=PAST,
+        period_start=PAST - datetime.timedelta(days=365),
+        findings=f"Walkeruppföljning {i}",
+        units_made=2,
+    )
+
+
+@builds("inhouse.correctiveaction", marker=lambda a: a.description)
+def _corrective_action(w: World, i: int) -> Any:
+    return inhouse.corrective_action_create(
+        actor=w.mt,
+        review=w.get("inhouse.review", i),
+        description=f"Walkeråtgärd {i}",
+        owner=w.mt,
+        due_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+
+
+@builds("inhouse.signoff")
+def _signoff(w: World, i: int) -> Any:
+    """The head of the unit that makes the file's device signs it, under review."""
+    file = _file(w, i)
+    head = factories.person(f"walker-head-{i}", role=Role.HEAD_OF_UNIT, unit=file.manufacturer_unit)
+    file = inhouse.inhouse_device_transition(
+        actor=w.mt, inhouse_device=file, target=InhouseDevice.Status.UNDER_REVIEW
+    )
+    return inhouse.signoff_sign(
+        actor=head, inhouse_device=file, capacity=SignOff.Capacity.MEDICAL_TECHNOLOGY
+    )
+
+
+@builds("inhouse.declaration", marker=lambda d: d.institution, shared=True)
+def _declaration(w: World, i: int) -> Any:
+    """A published declaration is public: one, of a care provider and a device of its own (no
+    marker of unit A's records), shared by every index. Its file is set approved directly: the
+    approval's gates are the lifecycle tests' business, not the walker's."""
+    if i > 0:
+        return w.get("inhouse.declaration", 0)
+    provider = factories.provider(private=True, name="Deklarationsvården AB")
+    provider.address = "Box 1\n123 45 Deklarationsstad"
+    provider.save(update_fields=["address"])
+    unit = factories.unit(
+        name="Deklarationsverkstaden",
+        parent=w.org.region,
+        provider=provider,
+        kind=Unit.Kind.DEPARTMENT,
+    )
+    model = devices.device_model_create(
+        actor=w.mt,
+        manufacturer="Deklarationsverkstaden",
+        trade_name="Deklarerad adapter",
+        risk_class="I",
+        conformity=DeviceModel.Conformity.IN_HOUSE,
+    )
+    file = inhouse.inhouse_device_create(
+        actor=SYSTEM,
+        device_model=model,
+        kind=InhouseDevice.Kind.MANUFACTURED,
+        intended_purpose="Fixering av slang",
+        manufacturer_unit=unit,
+    )
+    InhouseDevice.objects.filter(pk=file.pk).update(status=InhouseDevice.Status.APPROVED)
+    declaration = declarations.publish_if_changed(
+        actor=SYSTEM, care_provider=provider, reason="Walker"
+    )
+    assert declaration is not None
+    return declaration
 
 
 # Imports -------------------------------------------------------------------------------------

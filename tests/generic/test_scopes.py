@@ -24,6 +24,8 @@ UNSCOPED = {
     "document's file, say), whose scope decides",
     "core.outboxmessage": "something to deliver outside medtek once a change has committed; "
     "read by the operators, not in the interface",
+    "inhouse.releasedocument": "which document versions a release record was made by: part of "
+    "the release, shown with it and recorded in its event",
 }
 
 

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--data-version", required=True, help="e.g. 2026-12 corrigendum")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path, regulation = options.get("file"), options.get("regulation")
+        path: str = options.get("file") or ""
+        regulation: str = options.get("regulation") or ""
         if bool(path) != bool(regulation):
             raise CommandError("Give both --regulation and a file, or neither.")
         try:
