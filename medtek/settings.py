@@ -356,6 +356,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DeviceStatusEnum": "medtek.devices.models.DeviceStatus",
         "CaseStatusEnum": "medtek.registry.models.Case.Status",
+        "OutcomeEnum": "medtek.reports.models.Outcome",
+        "InhouseDeviceKindEnum": "medtek.inhouse.models.InhouseDevice.Kind",
+        "InhouseDeviceStatusEnum": "medtek.inhouse.models.InhouseDevice.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
