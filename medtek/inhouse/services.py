@@ -91,6 +91,7 @@ def inhouse_device_create(*, actor: Any, device_model: Any, **fields: Any) -> In
     audit.record(
         actor=actor, action=Action.INHOUSE_DEVICE_CREATE, obj=file, after=audit.snapshot(file)
     )
+    _open_checklist(actor, file)
     return file
 
 
@@ -170,24 +171,27 @@ def checklist_open(*, actor: Any, inhouse_device: InhouseDevice) -> int:
     _require_keeper(actor, inhouse_device.manufacturer_unit)
     with transaction.atomic():
         file = InhouseDevice.objects.select_for_update().get(pk=inhouse_device.pk)
-        have = set(file.checklist.values_list("requirement_id", flat=True))
-        missing = list(
-            Requirement.objects.filter(regulation=file.regulation, active=True)
-            .exclude(pk__in=have)
-            .order_by("position")
-        )
-        if not missing:
-            return 0
-        ChecklistItem.objects.bulk_create(
-            [ChecklistItem(file=file, requirement=r) for r in missing]
-        )
-        audit.record(
-            actor=actor,
-            action=Action.CHECKLIST_OPEN,
-            obj=file,
-            after={"regulation": file.regulation, "items_added": [r.code for r in missing]},
-        )
-        return len(missing)
+        return _open_checklist(actor, file)
+
+
+def _open_checklist(actor: Any, file: InhouseDevice) -> int:
+    """The items :func:`checklist_open` adds (a new file gets its checklist at once)."""
+    have = set(file.checklist.values_list("requirement_id", flat=True))
+    missing = list(
+        Requirement.objects.filter(regulation=file.regulation, active=True)
+        .exclude(pk__in=have)
+        .order_by("position")
+    )
+    if not missing:
+        return 0
+    ChecklistItem.objects.bulk_create([ChecklistItem(file=file, requirement=r) for r in missing])
+    audit.record(
+        actor=actor,
+        action=Action.CHECKLIST_OPEN,
+        obj=file,
+        after={"regulation": file.regulation, "items_added": [r.code for r in missing]},
+    )
+    return len(missing)
 
 
 CHECKLIST_FIELDS = (
