@@ -30,8 +30,9 @@ from medtek.core.numbering import number_series_create
 from medtek.devices import services as devices
 from medtek.devices.models import DeviceModel, InspectionKind
 from medtek.imports import services as imports
+from medtek.inhouse import gspr
 from medtek.inhouse import services as inhouse
-from medtek.inhouse.models import InhouseDevice
+from medtek.inhouse.models import InhouseDevice, Requirement
 from medtek.organisation.models import RoleGrant, Unit, User
 from medtek.organisation.roles import Role
 from medtek.registry import services as registry
@@ -231,6 +232,16 @@ def _inhouse_file(w: World, i: int) -> InhouseDevice:
         market_searched_on=PAST,
         justification_review_due=timezone.localdate() + datetime.timedelta(days=180),
     )
+
+
+@builds("inhouse.checklistitem")
+def _checklist_item(w: World, i: int) -> Any:
+    """The first Annex I item of the file of the same index, its checklist opened by a keeper."""
+    file = w.get("inhouse.inhousedevice", i)
+    if not Requirement.objects.exists():  # flushed by a transactional test
+        gspr.load_shipped(Requirement, "2017-initial")
+    inhouse.checklist_open(actor=w.mt, inhouse_device=file)
+    return file.checklist.order_by("requirement__position").first()
 
 
 # Imports -------------------------------------------------------------------------------------
