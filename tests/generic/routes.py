@@ -45,6 +45,7 @@ RECORD_ROUTES: dict[str, str] = {
     "devices/models/<int:pk>/": "devices.devicemodel",
     "devices/plans/<int:plan_pk>/": "devices.inspectionplan",
     "inhouse/<int:pk>/": "inhouse.inhousedevice",
+    "inhouse/<int:pk>/checklist/<int:item_pk>/": "inhouse.checklistitem",
     "imports/<int:pk>/": "imports.importsession",
     "registry/cases/<int:pk>/": "registry.case",
     "registry/documents/<int:pk>/": "registry.document",
