@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import checklist_views, views
 
 app_name = "inhouse"
 
@@ -9,4 +9,20 @@ urlpatterns = [
     path("new/", views.file_create, name="file_create"),
     path("<int:pk>/", views.file_detail, name="file_detail"),
     path("<int:pk>/edit/", views.file_edit, name="file_edit"),
+    path("<int:pk>/checklist/", checklist_views.checklist, name="checklist"),
+    path("<int:pk>/notification/", views.notification_draft, name="notification_draft"),
+    path("<int:pk>/documents/new/", views.document_add, name="document_add"),
+    path(
+        "<int:pk>/documents/<int:doc_pk>/version/",
+        views.document_version,
+        name="document_version",
+    ),
+    path("<int:pk>/documents/<int:doc_pk>/file/", views.document_file, name="document_file"),
+    path("<int:pk>/releases/new/", views.release_add, name="release_add"),
+    path("<int:pk>/reviews/new/", views.review_add, name="review_add"),
+    path("<int:pk>/actions/new/", views.action_add, name="action_add"),
+    path("<int:pk>/actions/done/", views.action_done, name="action_done"),
+    path("<int:pk>/actions/verify/", views.action_verify, name="action_verify"),
+    path("<int:pk>/sign/", views.signoff, name="signoff"),
+    path("<int:pk>/status/", views.transition, name="transition"),
 ]

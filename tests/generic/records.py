@@ -233,6 +233,17 @@ def _inhouse_file(w: World, i: int) -> InhouseDevice:
     )
 
 
+@builds("inhouse.filedocument", marker=lambda d: d.title)
+def _inhouse_document(w: World, i: int) -> Any:
+    return inhouse.document_add(
+        actor=w.mt,
+        inhouse_device=w.get("inhouse.inhousedevice", i),
+        kind="design",
+        title=f"Walkerritning {i}",
+        upload=(f"walker-design-{i}.pdf", PDF),
+    )
+
+
 # Imports -------------------------------------------------------------------------------------
 
 

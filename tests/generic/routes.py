@@ -45,6 +45,7 @@ RECORD_ROUTES: dict[str, str] = {
     "devices/models/<int:pk>/": "devices.devicemodel",
     "devices/plans/<int:plan_pk>/": "devices.inspectionplan",
     "inhouse/<int:pk>/": "inhouse.inhousedevice",
+    "inhouse/<int:pk>/documents/<int:doc_pk>/": "inhouse.filedocument",
     "imports/<int:pk>/": "imports.importsession",
     "registry/cases/<int:pk>/": "registry.case",
     "registry/documents/<int:pk>/": "registry.document",
@@ -76,6 +77,7 @@ WRITE_PAGES = frozenset(
     {"new", "edit", "status", "revoke", "mapping", "validate", "commit"}
     | {"submit", "register", "correct"}
     | {"approve", "return", "send", "manufacturer-copy", "reply", "supplement", "close"}
+    | {"notification", "version", "done", "verify", "sign"}
 )
 
 
