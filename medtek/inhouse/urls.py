@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import checklist_views, views
+from . import checklist_views, public_views, views
 
 app_name = "inhouse"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("<int:pk>/actions/verify/", views.action_verify, name="action_verify"),
     path("<int:pk>/sign/", views.signoff, name="signoff"),
     path("<int:pk>/status/", views.transition, name="transition"),
+]
+
+#: The public declarations, mounted without a login at ``/egentillverkning/`` (medtek/urls.py).
+public_urlpatterns = [
+    path("", public_views.public_declarations, name="declarations"),
+    path("<int:pk>/", public_views.public_declaration, name="declaration"),
+    path("<int:pk>/pdf/", public_views.public_declaration_pdf, name="declaration_pdf"),
 ]

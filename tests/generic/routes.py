@@ -64,6 +64,11 @@ SKIPPED: dict[str, str] = {
     "api-docs": "the API's documentation page (Swagger UI), public like the description",
     "public_diary": "the public diary: the public facts of registered documents, for anyone by "
     "law (offentlighetsprincipen; tests/registry)",
+    "inhouse_public:declarations": "the public declarations of in-house manufactured devices "
+    "(MDR art. 5(5)(e)), for anyone by law; they show only what was published (tests/inhouse/"
+    "test_public.py)",
+    "inhouse_public:declaration": "a published version of a public declaration, for anyone",
+    "inhouse_public:declaration_pdf": "a published version's PDF, for anyone",
     "admin:login": "the admin's own log-in page, for everyone",
     "admin:logout": "the admin's own log-out",
     "admin/<url>": "the admin's catch-all (any path under admin/); the walker asks for every "
