@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from medtek.core.admin import restrict_admin_to_administrators
+from medtek.inhouse.urls import public_urlpatterns as inhouse_public
 from medtek.registry import views as registry_views
 from medtek.views import audit, home
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("registry/", include("medtek.registry.urls")),
     path("reports/", include("medtek.reports.urls")),
     path("diarium/", registry_views.public_diary, name="public_diary"),
+    path("egentillverkning/", include((inhouse_public, "inhouse_public"))),
     path("api/v1/", include("medtek.organisation.api.urls")),
     path("api/v1/", include("medtek.devices.api.urls")),
     path("api/v1/", include("medtek.inhouse.api.urls")),

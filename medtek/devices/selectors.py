@@ -33,8 +33,10 @@ EXPORT_HEADER = [
 
 
 def device_list_queryset(user: Any) -> QuerySet[Device]:
-    """Devices the user may see, with what a list row shows (two joins, no per-row queries)."""
-    return devices_visible_to(user).select_related("model", "unit")
+    """Devices the user may see, with what a list row shows (three joins, no per-row queries):
+    an in-house model's file, whose status the row shows, comes by its name, not an import
+    (ADR 0001)."""
+    return devices_visible_to(user).select_related("model__inhouse_file", "unit")
 
 
 def device_export_row(d: Device) -> list[Any]:

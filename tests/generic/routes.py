@@ -46,6 +46,7 @@ RECORD_ROUTES: dict[str, str] = {
     "devices/plans/<int:plan_pk>/": "devices.inspectionplan",
     "inhouse/<int:pk>/": "inhouse.inhousedevice",
     "inhouse/<int:pk>/checklist/<int:item_pk>/": "inhouse.checklistitem",
+    "inhouse/<int:pk>/documents/<int:doc_pk>/": "inhouse.filedocument",
     "imports/<int:pk>/": "imports.importsession",
     "registry/cases/<int:pk>/": "registry.case",
     "registry/documents/<int:pk>/": "registry.document",
@@ -64,6 +65,11 @@ SKIPPED: dict[str, str] = {
     "api-docs": "the API's documentation page (Swagger UI), public like the description",
     "public_diary": "the public diary: the public facts of registered documents, for anyone by "
     "law (offentlighetsprincipen; tests/registry)",
+    "inhouse_public:declarations": "the public declarations of in-house manufactured devices "
+    "(MDR art. 5(5)(e)), for anyone by law; they show only what was published (tests/inhouse/"
+    "test_public.py)",
+    "inhouse_public:declaration": "a published version of a public declaration, for anyone",
+    "inhouse_public:declaration_pdf": "a published version's PDF, for anyone",
     "admin:login": "the admin's own log-in page, for everyone",
     "admin:logout": "the admin's own log-out",
     "admin/<url>": "the admin's catch-all (any path under admin/); the walker asks for every "
@@ -77,6 +83,7 @@ WRITE_PAGES = frozenset(
     {"new", "edit", "status", "revoke", "mapping", "validate", "commit"}
     | {"submit", "register", "correct"}
     | {"approve", "return", "send", "manufacturer-copy", "reply", "supplement", "close"}
+    | {"notification", "version", "done", "verify", "sign"}
 )
 
 
