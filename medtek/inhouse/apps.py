@@ -20,7 +20,7 @@ class InhouseConfig(AppConfig):
 
         todo.register("inhouse", inhouse_todo.todo)
 
-        from . import access
+        from . import access, importer  # noqa: F401  (registers the "inhouse" importer)
         from .models import InhouseDevice
 
         register_scope(InhouseDevice, access.inhouse_devices_visible_to)
