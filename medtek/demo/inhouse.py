@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from medtek.demo.reports import ensure_kinds
 from medtek.devices.models import Device, DeviceModel
 from medtek.inhouse import services
 from medtek.inhouse.models import (
@@ -100,8 +101,6 @@ _NO_UDI = {
 
 def load(units: dict[str, Unit]) -> int:
     """Load the demo's in-house files; returns how many there are."""
-    from medtek.demo.reports import ensure_kinds
-
     ensure_kinds()  # the kind of report the notifications to IVO are drafted as
     people = {
         name: User.objects.get(username=name)
