@@ -192,6 +192,35 @@ MODELS = [
         12,
         2,
     ),
+    # In-house too: an IVD (software interpreting blood gases) and a bracket for infusion pumps.
+    (
+        "Region Mälarmark MFT",
+        "Syra-bas-tolkning IVA",
+        "2.0",
+        "",
+        "",
+        "",
+        "C",
+        False,
+        "none",
+        "none",
+        None,
+        1,
+    ),
+    (
+        "Region Mälarmark MFT",
+        "Fästbygel infusionspumpar IVA",
+        "1.1",
+        "",
+        "",
+        "Z12030199",
+        "I",
+        False,
+        "none",
+        "none",
+        24,
+        3,
+    ),
 ]
 
 

@@ -190,7 +190,10 @@ def _load(write: object) -> dict[str, Unit]:
     write(f"  {devices.load(u)} devices with inspection plans, some overdue")
     from medtek.demo import inhouse
 
-    write(f"  {inhouse.load(u)} in-house file (another in-house device has none yet)")
+    write(
+        f"  {inhouse.load(u)} in-house files: approved, under review (IVO not yet notified), "
+        "an IVDR draft and one suspended"
+    )
     from medtek.demo import registry
 
     write(f"  {registry.load(u)} registered documents in the diary, and 2 waiting to be registered")

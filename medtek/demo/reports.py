@@ -8,10 +8,11 @@
 - the neonatal suction coupling made in-house (without a file, as the audit found) lost its
   suction: reported to IVO, which asked for more, and **supplemented**;
 - an earlier Lex Maria report that IVO has **closed**;
-- **drafts**: a ventilator that stopped (due in a fortnight), a defibrillator that would not
-  analyse (**overdue**: it became known three weeks ago), and the information to IVO about the
-  pressure transducer adapter of the complete in-house file, waiting for approval before its
-  planned clinical use.
+- **drafts**: a ventilator that stopped (due in a fortnight) and a defibrillator that would not
+  analyse (**overdue**: it became known three weeks ago).
+
+The notifications to IVO of in-house devices (MDR art. 5(5)(d)) are drafted from their files by
+the in-house demo (``medtek.demo.inhouse``), which runs before this one.
 
 Every date is counted back from today, so the demo looks the same whenever it is loaded. No
 text holds a patient's identity.
@@ -24,7 +25,7 @@ from typing import Any
 from django.utils import timezone
 
 from medtek.core.actors import SYSTEM
-from medtek.devices.models import Device, DeviceModel
+from medtek.devices.models import Device
 from medtek.organisation.models import Unit, User
 from medtek.reports import services
 from medtek.reports.models import Authority, Report, ReportKind
@@ -40,7 +41,7 @@ def _device(trade_name: str, unit: Unit) -> Device:
     return found
 
 
-def _ensure_kinds() -> None:
+def ensure_kinds() -> None:
     """The authorities and kinds of report that migration 0002 seeds, created (audited) if the
     database has lost them since: ``medtek flush`` empties every table, seeded rows too."""
     seeded = importlib.import_module("medtek.reports.migrations.0002_seed_authorities_and_kinds")
@@ -56,7 +57,7 @@ def _ensure_kinds() -> None:
 
 def load(units: dict[str, Unit]) -> int:
     """Load the demo reports; returns how many there are."""
-    _ensure_kinds()
+    ensure_kinds()
     today = timezone.localdate()
 
     def ago(days: int) -> datetime.date:
@@ -268,20 +269,4 @@ def load(units: dict[str, Unit]) -> int:
         **contact(mt),
     )
 
-    # The information to IVO about the in-house pressure transducer adapter, before its use.
-    services.report_draft(
-        actor=mt,
-        kind="in_house_information",
-        unit=units["mft"],
-        event_date=ago(7),
-        awareness_date=ago(7),
-        planned_use_date=today + datetime.timedelta(days=30),
-        description=(
-            "MFT tillverkar en adapter som kopplar en CE-märkt engångstrycksensor till "
-            "patientmonitorns tryckkabel, för invasiv blodtrycksmätning på IVA. "
-            "Dokumentationen enligt HSLF-FS 2021:32 är upprättad."
-        ),
-        device_model=DeviceModel.objects.get(trade_name="Trycksensoradapter IVA"),
-        **contact(mt),
-    )
     return Report.objects.count()

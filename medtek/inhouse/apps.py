@@ -26,7 +26,7 @@ class InhouseConfig(AppConfig):
 
         reminders.register("inhouse", inhouse_reminders.compose)
 
-        from . import access
+        from . import access, importer  # noqa: F401  (registers the "inhouse" importer)
         from . import models as m
 
         register_scope(m.InhouseDevice, access.inhouse_devices_visible_to)

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisation', '0002_user_hsa_id_validator'),
+        ("organisation", "0002_user_hsa_id_validator"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='careprovider',
-            name='address',
-            field=models.TextField(blank=True, help_text='Shown on the public declaration of in-house manufactured devices.', verbose_name='postal address'),
+            model_name="careprovider",
+            name="address",
+            field=models.TextField(
+                blank=True,
+                help_text="Shown on the public declaration of in-house manufactured devices.",
+                verbose_name="postal address",
+            ),
         ),
     ]
