@@ -714,9 +714,10 @@ def inhouse_device_transition(
     (suspended) → withdrawn), audited with its reason. Submitting starts a new round of
     sign-offs; approval publishes the institution's declaration with the file, suspension and
     withdrawal publish it without."""
-    published_before = inhouse_device.status == S.APPROVED
+    was: dict[str, str] = {}
 
     def effects(row: InhouseDevice, old: str) -> None:
+        was["status"] = old  # read from the locked row, not the caller's copy
         if row.status == S.UNDER_REVIEW:
             row.signoff_round += 1
         if row.status == S.APPROVED and old == S.UNDER_REVIEW:
@@ -735,7 +736,7 @@ def inhouse_device_transition(
             effects=effects,
             update_fields=["signoff_round", "approved_at", "review_due"],
         )
-        if row.status == S.APPROVED or published_before:
+        if row.status == S.APPROVED or was.get("status") == S.APPROVED:
             what = {
                 S.APPROVED: _("%(file)s approved for clinical use."),
                 S.SUSPENDED: _("%(file)s suspended."),

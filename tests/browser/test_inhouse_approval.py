@@ -135,27 +135,49 @@ def setting(
 # says the clicks that will replace it (the person is logged in on the page when it runs).
 
 
-def submit_for_review(page: Page, user: Any, file: InhouseDevice) -> None:
-    # TODO(file page): page.goto(file page); click the "Submit for review" action and confirm.
-    services.inhouse_device_transition(actor=user, inhouse_device=file, target=S.UNDER_REVIEW)
+def as_user(page: Page, base: str, user: Any) -> None:
+    page.context.clear_cookies()
+    log_in(page, base, user.username)
 
 
-def sign_off(page: Page, user: Any, file: InhouseDevice, capacity: str) -> None:
-    # TODO(file page): page.goto(file page); in the sign-off section choose `capacity`, sign.
-    services.signoff_sign(actor=user, inhouse_device=file, capacity=capacity)
+def move(page: Page, base: str, file: InhouseDevice, target: str) -> None:
+    """Click the lifecycle button for ``target`` on the file page."""
+    page.goto(f"{base}/inhouse/{file.pk}/")
+    page.get_by_test_id(f"move-{target}").locator("button[type=submit]").click()
+    expect(page.get_by_test_id(f"move-{target}")).to_have_count(0)
 
 
-def notify_ivo(page: Page, drafter: Any, approver: Any, file: InhouseDevice) -> None:
-    # TODO(file page): click "Draft the IVO notification" on the file page; then approve and send
-    # it on the report's pages as tests/browser/test_report_flow.py does.
-    report = services.notification_draft(actor=drafter, inhouse_device=file)
+def submit_for_review(page: Page, base: str, user: Any, file: InhouseDevice) -> None:
+    as_user(page, base, user)
+    move(page, base, file, S.UNDER_REVIEW)
+
+
+def sign_off(page: Page, base: str, user: Any, file: InhouseDevice, capacity: str) -> None:
+    as_user(page, base, user)
+    page.goto(f"{base}/inhouse/{file.pk}/")
+    page.get_by_test_id("sign").click()
+    page.locator("main select[name=capacity]").select_option(capacity)
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("signoff-row").filter(has_text=user.get_full_name())).to_be_visible()
+
+
+def notify_ivo(page: Page, base: str, drafter: Any, approver: Any, file: InhouseDevice) -> None:
+    """The drafter drafts the notification from the file page; approving and sending it are the
+    reports module's pages (tests/browser/test_report_flow.py walks them)."""
+    as_user(page, base, drafter)
+    page.goto(f"{base}/inhouse/{file.pk}/")
+    page.get_by_test_id("draft-notification").click()
+    expect(page).to_have_url(re.compile(r"/reports/"))
+    file.refresh_from_db()
+    report = file.notification
+    assert report is not None
     report = report_services.report_approve(actor=approver, report=report)
     report_services.report_send(actor=drafter, report=report, channel="e_service")
 
 
-def approve(page: Page, user: Any, file: InhouseDevice) -> None:
-    # TODO(file page): page.goto(file page); click "Approve for clinical use" and confirm.
-    services.inhouse_device_transition(actor=user, inhouse_device=file, target=S.APPROVED)
+def approve(page: Page, base: str, user: Any, file: InhouseDevice) -> None:
+    as_user(page, base, user)
+    move(page, base, file, S.APPROVED)
 
 
 def pdf_text(tmp_path: Path, content: bytes) -> str:
@@ -244,11 +266,11 @@ def test_an_in_house_device_is_assessed_signed_off_notified_approved_and_declare
     assert_accessible(page)
 
     # The file page: submitted, notified, signed off by the two heads, approved.
-    submit_for_review(page, mt, file)
-    notify_ivo(page, mt, quality, file)
-    sign_off(page, org.owner, file, SignOff.Capacity.USING_UNIT)
-    sign_off(page, setting["head_mt"], file, SignOff.Capacity.MEDICAL_TECHNOLOGY)
-    approve(page, setting["head_mt"], file)
+    submit_for_review(page, base, mt, file)
+    notify_ivo(page, base, mt, quality, file)
+    sign_off(page, base, org.owner, file, SignOff.Capacity.USING_UNIT)
+    sign_off(page, base, setting["head_mt"], file, SignOff.Capacity.MEDICAL_TECHNOLOGY)
+    approve(page, base, setting["head_mt"], file)
     file.refresh_from_db()
     assert file.status == S.APPROVED
 
@@ -265,10 +287,12 @@ def test_an_in_house_device_is_assessed_signed_off_notified_approved_and_declare
     assert JUSTIFICATION in text
     public = browser.new_context(locale="en-US")
     try:
-        # TODO(public page): replace with the visit to the public page once it is in:
-        #   anonymous = public.new_page(); anonymous.goto(f"{base}/egentillverkning/")
-        #   expect(anonymous.get_by_test_id(...)).to_contain_text(JUSTIFICATION); axe(anonymous)
         assert public.cookies() == []  # a fresh context: not logged in
+        anonymous = public.new_page()
+        anonymous.goto(f"{base}/egentillverkning/")
+        expect(anonymous.locator("main")).to_contain_text(file.file_number)
+        expect(anonymous.locator("main")).to_contain_text(JUSTIFICATION)
+        assert axe(anonymous) == [], describe(axe(anonymous))
     finally:
         public.close()
     assert csp_violations == []
