@@ -1,5 +1,6 @@
-"""The Annex I checklist of an in-house file (MDR art. 5(5)(f); docs/domain/inhouse.md#annex-i-
-checklist): every requirement of the file's regulation, by chapter, assessed row by row.
+"""The Annex I checklist of an in-house file (MDR art. 5(5)(f);
+docs/domain/inhouse.md#annex-i-checklist): every requirement of the file's regulation, by
+chapter, assessed row by row.
 
 Each row is its own small form. With htmx it posts to the item's URL and gets the row back
 (with its errors, or saved) and the progress out of band; without JavaScript the same form posts
