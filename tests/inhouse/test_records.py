@@ -252,3 +252,23 @@ def test_heads_see_the_file_waiting_for_their_signature(r: Ready) -> None:
     r.sign_both()
     assert {t.key: t.count for t in todo(r.head_using, today)}["inhouse.signature"] == 0
     assert {t.key: t.count for t in todo(r.head_mt, today)}["inhouse.signature"] == 0
+
+
+def test_a_device_page_names_who_made_the_unit_and_by_which_documents(
+    r: Ready, org: Any, hold: Any, adapter: Any, client: Any
+) -> None:
+    device = hold(adapter, org.unit_a, "EGT-DEV-7")
+    client.force_login(org.auditor)
+    page = client.get(f"/devices/{device.pk}/").content.decode()
+    assert 'data-testid="inhouse-release"' in page and "5.5 g" in page  # none yet
+    r.add_documents(kinds=("design", "ifu"))
+    services.release_record(
+        actor=r.mt,
+        inhouse_device=r.file,
+        device=device,
+        made_by=r.mt,
+        made_on=datetime.date.today(),
+    )
+    page = client.get(f"/devices/{device.pk}/").content.decode()
+    assert r.mt.get_full_name() in page
+    assert "Dokument design v1" in page and "Dokument ifu v1" in page

@@ -36,3 +36,20 @@ def not_for_clinical_use(model: Any) -> bool:
     except ObjectDoesNotExist:
         return False
     return file is not None and file.status in _NOT_FOR_USE
+
+
+@register.simple_tag
+def release_of(device: Any) -> Any:
+    """The manufacturing and release record of an in-house ``device`` (MDR art. 5(5)(g)), with
+    who made it: each unit traceable to its maker (and, through the register, to the unit that
+    uses it). ``None`` when it has none."""
+    from medtek.inhouse.models import ReleaseRecord
+
+    if device is None or not getattr(device.model, "is_in_house", False):
+        return None
+    return (
+        ReleaseRecord.objects.filter(device=device)
+        .select_related("made_by")
+        .prefetch_related("documents")
+        .first()
+    )
