@@ -47,7 +47,9 @@ def document_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> di
                 if not response.get("description") and code.isdigit():
                     response["description"] = HTTPStatus(int(code)).phrase
             query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-            if operation.get("requestBody") or query:
+            # A write may be refused by a rule of the record even with no body (a service's
+            # ValidationError); a read by its query.
+            if operation.get("requestBody") or query or method in _WRITES:
                 responses.setdefault("400", _error("Invalid input, with the messages by field."))
             if operation.get("requestBody"):
                 responses.setdefault("415", _error("A body in a media type the API does not read."))

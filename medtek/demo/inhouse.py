@@ -27,12 +27,13 @@ from django.utils import timezone
 
 from medtek.demo.reports import ensure_kinds
 from medtek.devices.models import Device, DeviceModel
-from medtek.inhouse import services
+from medtek.inhouse import gspr, services
 from medtek.inhouse.models import (
     REQUIRED_DOCUMENT_KINDS,
     ChecklistItem,
     FileDocument,
     InhouseDevice,
+    Requirement,
     SignOff,
 )
 from medtek.organisation.models import Unit, User
@@ -102,6 +103,8 @@ _NO_UDI = {
 def load(units: dict[str, Unit]) -> int:
     """Load the demo's in-house files; returns how many there are."""
     ensure_kinds()  # the kind of report the notifications to IVO are drafted as
+    if not Requirement.objects.exists():  # loaded by migration; gone after a flush
+        gspr.load_shipped(Requirement, "2017-initial")
     people = {
         name: User.objects.get(username=name)
         for name in ("mt", "kvalitet", "verksamhetschef", "mftchef")

@@ -420,7 +420,7 @@ def test_an_approval_refused_names_every_missing_requirement(api, mt, file):
     text = " ".join(problems)
     for letter in ("(d)", "(f)", "(g)"):
         assert letter in text
-    assert "Not signed by" in text
+    assert "Inte signerad av" in text  # the API answers in the interface's language
     assert len(problems) >= 4
     file.refresh_from_db()
     assert file.status == "under_review"
