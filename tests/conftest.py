@@ -32,7 +32,7 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
 # Transactional tests (live server, concurrency) end with a flush that DELETEs every row; the
 # append-only and sealed-record triggers would rightly refuse that. So such tests lift the
 # triggers just before the flush, and the next database test puts them back. Every test runs with
-# the triggers in place.
+# the triggers in place, and with the reference data the migrations load.
 
 _lifted = {"value": False}
 
@@ -51,11 +51,21 @@ def _uses_db(request: pytest.FixtureRequest) -> bool:
     return "db" in request.fixturenames or request.node.get_closest_marker("django_db") is not None
 
 
+def _reference_data() -> None:
+    """The reference data migrations load (the Annex I items), which a flush removed."""
+    from medtek.inhouse import gspr
+    from medtek.inhouse.models import Requirement
+
+    if not Requirement.objects.exists():
+        gspr.load_shipped(Requirement, "2017-initial")
+
+
 @pytest.fixture(autouse=True)
 def _append_only_guard(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     if _uses_transactions(request):
         request.getfixturevalue("transactional_db")
         append_only.restore_all(connection)
+        _reference_data()
         _lifted["value"] = False
         yield
         append_only.lift_all(connection)
@@ -66,6 +76,7 @@ def _append_only_guard(request: pytest.FixtureRequest):  # type: ignore[no-untyp
             # Inside the test's transaction, so rolled back with it: again for every test until
             # a transactional test (which commits) puts them back for good.
             append_only.restore_all(connection)
+            _reference_data()
         yield
     else:
         yield
