@@ -52,12 +52,22 @@ def _uses_db(request: pytest.FixtureRequest) -> bool:
 
 
 def _reference_data() -> None:
-    """The reference data migrations load (the Annex I items), which a flush removed."""
+    """The reference data migrations load (the Annex I items, the authorities and kinds of
+    report), which a flush removed."""
+    import importlib
+
+    from django.apps import apps
+
     from medtek.inhouse import gspr
     from medtek.inhouse.models import Requirement
+    from medtek.reports.models import ReportKind
 
     if not Requirement.objects.exists():
         gspr.load_shipped(Requirement, "2017-initial")
+    if not ReportKind.objects.exists():
+        importlib.import_module("medtek.reports.migrations.0002_seed_authorities_and_kinds").seed(
+            apps
+        )
 
 
 @pytest.fixture(autouse=True)
