@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.imports.registry import (
     Column,
@@ -51,6 +52,16 @@ _STATUS_WORDS = {
     "kasserad": DeviceStatus.SCRAPPED,
     "scrapped": DeviceStatus.SCRAPPED,
 }
+
+
+def _d(name: str) -> Any:
+    """A device field's label, as the register shows it."""
+    return Device._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+
+
+def _m(name: str) -> Any:
+    """A device model field's label, as the catalogue shows it."""
+    return DeviceModel._meta.get_field(name).verbose_name  # type: ignore[union-attr]
 
 
 #: The register form's own fields (and their validators), for one imported row.
@@ -112,26 +123,54 @@ class DeviceImporter(Importer):
     label = "Devices"
     key_field = "inventory_number"
     columns = (
-        Column("inventory_number", ("inventarienummer", "inventarienr", "inv_nr"), True),
-        Column("manufacturer", ("tillverkare",), True),
-        Column("trade_name", ("benämning", "handelsnamn", "produktnamn", "produkt"), True),
-        Column("model_version", ("modell", "version", "modell/version")),
-        Column("serial_number", ("serienummer", "serienr")),
-        Column("udi_lot", ("lot", "lotnummer", "batch", "udi-pi lot")),
-        Column("udi_serial", ("udi-pi serienummer", "udi serial", "udi-pi serial")),
-        Column("manufactured_on", ("tillverkningsdatum",)),
-        Column("expires_on", ("utgångsdatum", "bäst före")),
-        Column("udi_carrier", ("udi", "fullständig udi")),
-        Column("unit_hsa_id", ("hsa-id", "enhetens hsa-id", "hsa_id")),
-        Column("unit", ("enhet", "ägande enhet", "ansvarig enhet")),
-        Column("location", ("placering", "plats")),
-        Column("supplier", ("leverantör",)),
-        Column("purchased_on", ("inköpsdatum", "inköpt")),
-        Column("delivered_on", ("leveransdatum", "levererad")),
-        Column("warranty_until", ("garanti till", "garantitid till", "garanti")),
-        Column("acceptance_checked_on", ("leveranskontroll", "acceptanskontroll")),
-        Column("status", ("status",)),
-        Column("next_due", ("nästa kontroll", "nästa besiktning"), read_only=True),
+        Column(
+            "inventory_number",
+            ("inventarienummer", "inventarienr", "inv_nr"),
+            True,
+            label=_d("inventory_number"),
+        ),
+        Column("manufacturer", ("tillverkare",), True, label=_m("manufacturer")),
+        Column(
+            "trade_name",
+            ("benämning", "handelsnamn", "produktnamn", "produkt"),
+            True,
+            label=_m("trade_name"),
+        ),
+        Column("model_version", ("modell", "version", "modell/version"), label=_m("model_version")),
+        Column("serial_number", ("serienummer", "serienr"), label=_d("serial_number")),
+        Column("udi_lot", ("lot", "lotnummer", "batch", "udi-pi lot"), label=_d("udi_lot")),
+        Column(
+            "udi_serial",
+            ("udi-pi serienummer", "udi serial", "udi-pi serial"),
+            label=_d("udi_serial"),
+        ),
+        Column("manufactured_on", ("tillverkningsdatum",), label=_d("manufactured_on")),
+        Column("expires_on", ("utgångsdatum", "bäst före"), label=_d("expires_on")),
+        Column("udi_carrier", ("udi", "fullständig udi"), label=_d("udi_carrier")),
+        Column(
+            "unit_hsa_id",
+            ("hsa-id", "enhetens hsa-id", "hsa_id"),
+            label=gettext_lazy("unit's HSA id"),
+        ),
+        Column("unit", ("enhet", "ägande enhet", "ansvarig enhet"), label=_d("unit")),
+        Column("location", ("placering", "plats"), label=_d("location")),
+        Column("supplier", ("leverantör",), label=_d("supplier")),
+        Column("purchased_on", ("inköpsdatum", "inköpt"), label=_d("purchased_on")),
+        Column("delivered_on", ("leveransdatum", "levererad"), label=_d("delivered_on")),
+        Column(
+            "warranty_until",
+            ("garanti till", "garantitid till", "garanti"),
+            label=_d("warranty_until"),
+        ),
+        Column(
+            "acceptance_checked_on",
+            ("leveranskontroll", "acceptanskontroll"),
+            label=_d("acceptance_checked_on"),
+        ),
+        Column("status", ("status",), label=_d("status"), choices=tuple(DeviceStatus.choices)),
+        Column(
+            "next_due", ("nästa kontroll", "nästa besiktning"), read_only=True, label=_d("next_due")
+        ),
     )
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:
@@ -155,6 +194,28 @@ class DeviceImporter(Importer):
 
     def may_import(self) -> bool:
         return bool(self._units)
+
+    # Values a file's unit names may be mapped to: the units the actor may register devices at,
+    # by HSA id (or by name, for a unit without one). ----------------------------------------
+
+    def value_choices(self, field: str) -> list[tuple[str, str]] | None:
+        if field != "unit":
+            return super().value_choices(field)
+        return [
+            (u["hsa_id"] or u["name"], f"{u['name']} ({u['hsa_id']})" if u["hsa_id"] else u["name"])
+            for u in sorted(self._units, key=lambda u: u["path"])
+        ]
+
+    def recognise(self, field: str, value: str) -> str | None:
+        if field == "status":
+            return super().recognise(field, value) or _STATUS_WORDS.get(value.strip().casefold())
+        if field != "unit":
+            return super().recognise(field, value)
+        matches = self._unit_by_name.get(value.strip().casefold(), [])
+        if len(matches) == 1:
+            return matches[0]["hsa_id"] or matches[0]["name"]
+        unit = self._unit_by_hsa.get(value.strip().upper())
+        return (unit["hsa_id"] or unit["name"]) if unit else None
 
     # Validation --------------------------------------------------------------------------------
 
@@ -290,11 +351,17 @@ class DeviceImporter(Importer):
             err(("unit", _("Say which unit owns the device (unit or unit_hsa_id).")))
             return None
         matches = self._unit_by_name.get(name.casefold(), [])
+        if not matches and name.upper() in self._unit_by_hsa:  # a unit mapped by its HSA id
+            matches = [self._unit_by_hsa[name.upper()]]
         if not matches:
             err(
                 (
                     "unit",
-                    _("No unit named “%(name)s” where you may register devices.") % {"name": name},
+                    _(
+                        "No unit named “%(name)s” where you may register devices: map the "
+                        "name to a unit."
+                    )
+                    % {"name": name},
                 )
             )
             return None
@@ -314,8 +381,11 @@ class DeviceImporter(Importer):
             err(
                 (
                     "status",
-                    _("Unknown status “%(s)s” (use in_use, out_of_service, in_repair or scrapped).")
-                    % {"s": raw},
+                    _("Unknown status “%(s)s”: write %(labels)s, or map the value to a status.")
+                    % {
+                        "s": raw,
+                        "labels": _or_list([str(label) for _c, label in DeviceStatus.choices]),
+                    },
                 )
             )
         return status
@@ -428,6 +498,14 @@ class DeviceImporter(Importer):
 _DATE_FIELDS = frozenset(
     f.attname for f in Device._meta.concrete_fields if isinstance(f, models.DateField)
 )
+
+
+def _or_list(words: list[str]) -> str:
+    """“a”, “b” or “c”."""
+    quoted = [f"“{w}”" for w in words]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(quoted[:-1]), "last": quoted[-1]}
 
 
 def _key(row: ValidRow) -> str:

@@ -8,5 +8,8 @@ class Action(models.TextChoices):
     IMPORT_UPLOAD = "import.upload", _("File uploaded for import")
     IMPORT_REJECT = "import.reject", _("File refused for import")
     IMPORT_MAP = "import.map", _("Import columns mapped")
+    IMPORT_MAP_VALUES = "import.map_values", _("Import values mapped")
+    IMPORT_PROFILE_SAVE = "import.profile_save", _("Import profile saved")
+    IMPORT_PROFILE_LOAD = "import.profile_load", _("Import profile read from a file")
     IMPORT_VALIDATE = "import.validate", _("Import validated")
     IMPORT_COMMIT = "import.commit", _("Import carried out")

@@ -24,6 +24,8 @@ class ImportsConfig(AppConfig):
         todo.register("imports", import_todo.todo)
 
         from .access import sessions_visible_to
-        from .models import ImportSession
+        from .models import ImportProfile, ImportSession
+        from .profiles import profiles_visible_to
 
         register_scope(ImportSession, sessions_visible_to)
+        register_scope(ImportProfile, profiles_visible_to)

@@ -8,6 +8,45 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class ImportProfile(models.Model):
+    """A named way to read one source's files (e.g. "Medusa export"): which column fills which
+    field, which columns to leave out, and how the source writes values ("Avställd" → out of
+    service; the old register's unit names → units).
+
+    A profile never changes once stored (append-only, enforced by the database): saving it again
+    stores the next version, so a session names the exact version its file was read with, and a
+    profile shared with another region arrives as that region's next version of the name."""
+
+    APPEND_ONLY = True
+
+    kind = models.CharField(_("kind"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveIntegerField(_("version"))
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    columns = models.JSONField(default=dict, help_text="column header → field name")
+    ignored = models.JSONField(default=list, help_text="column headers left out")
+    values = models.JSONField(
+        default=dict, help_text="field name → {value as the file writes it (casefolded) → value}"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        ordering = ["kind", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name", "version"], name="importprofile_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+
 class ImportSession(models.Model):
     """One upload of one file for one kind of record (e.g. devices), from preview to commit."""
 
@@ -34,6 +73,25 @@ class ImportSession(models.Model):
     file_format = models.CharField(max_length=10)
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, help_text="column header → field name")
+    ignored = models.JSONField(default=list, help_text="column headers left out")
+    suggestions = models.JSONField(
+        default=dict, help_text="column header → field name, a close match not yet confirmed"
+    )
+    value_map = models.JSONField(
+        default=dict, help_text="field name → {value as the file writes it (casefolded) → value}"
+    )
+    profile = models.ForeignKey(
+        ImportProfile,
+        verbose_name=_("profile"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    error_summary = models.JSONField(
+        default=list,
+        help_text="The rows' errors grouped by kind: [{column, field, message, count, rows}]",
+    )
     file_errors = models.JSONField(default=list)
     update_existing = models.BooleanField(_("update existing records"), default=False)
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)

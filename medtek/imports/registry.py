@@ -6,22 +6,52 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.utils import translation
+
+
+def normalise(header: str) -> str:
+    """A header as matching compares it: any case, spaces and dashes alike."""
+    return " ".join(header.strip().casefold().replace("_", " ").replace("-", " ").split())
+
 
 @dataclass(frozen=True)
 class Column:
-    """A field that a file may fill, with the headers that map to it automatically."""
+    """A field that a file may fill, with the headers that map to it automatically: its name,
+    its label in the interface (in every language the interface has) and its ``aliases``, the
+    headers other registers use for it."""
 
     name: str
     aliases: tuple[str, ...] = ()
     required: bool = False
     #: Exported for information but never written by an import (e.g. a calculated date).
     read_only: bool = False
+    #: The field's label in the interface (a lazy translation); the name when there is none.
+    label: Any = ""
+    #: The values the field takes, as (code, label) pairs, when it has a fixed set of them (a
+    #: status): a file may write a code or a label in any of the interface's languages, and
+    #: any other value may be mapped to one of them (``ImportSession.value_map``).
+    choices: tuple[tuple[str, Any], ...] | None = None
+
+    def display(self) -> str:
+        return str(self.label) if self.label else self.name
+
+    def headers(self) -> set[str]:
+        """Every header that maps to this column without asking, normalised."""
+        found = {normalise(self.name), *(normalise(a) for a in self.aliases)}
+        if self.label:
+            for language in _languages():
+                with translation.override(language):
+                    found.add(normalise(str(self.label)))
+        return found
 
     def matches(self, header: str) -> bool:
-        h = header.strip().casefold().replace(" ", "_").replace("-", "_")
-        return h == self.name or h in {
-            a.casefold().replace(" ", "_").replace("-", "_") for a in self.aliases
-        }
+        return normalise(header) in self.headers()
+
+
+def _languages() -> list[str]:
+    from django.conf import settings
+
+    return [code for code, _name in settings.LANGUAGES]
 
 
 @dataclass
@@ -74,6 +104,29 @@ class Importer(ABC):
         self.actor = actor
         self.update_existing = update_existing
 
+    def value_choices(self, field: str) -> list[tuple[str, str]] | None:
+        """The values a file's unrecognised values in ``field`` may be mapped to, as (value,
+        label), or None when the field takes free text. By default a column's ``choices``; an
+        importer adds lookups of its own (e.g. the units the actor may register devices at)."""
+        column = self.column(field)
+        if column is None or column.choices is None:
+            return None
+        return [(code, str(label)) for code, label in column.choices]
+
+    def recognise(self, field: str, value: str) -> str | None:
+        """The value ``value`` stands for in ``field`` without a value mapping (a code, or a
+        label in any of the interface's languages), or None when it is not recognised."""
+        column = self.column(field)
+        if column is None or column.choices is None:
+            return None
+        return choice_lookup(column.choices).get(value.strip().casefold())
+
+    def column(self, field: str) -> Column | None:
+        for column in self.columns:
+            if column.name == field:
+                return column
+        return None
+
     @abstractmethod
     def may_import(self) -> bool:
         """May the actor import this kind at all (row-level checks come in ``validate``)?"""
@@ -97,6 +150,18 @@ class Importer(ABC):
     @abstractmethod
     def export(self, user: Any, params: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
         """Header and rows of the export, scoped to ``user`` and filtered by ``params``."""
+
+
+def choice_lookup(choices: Sequence[tuple[str, Any]]) -> dict[str, str]:
+    """Casefolded code or label (in every language of the interface) → code."""
+    lookup: dict[str, str] = {}
+    for language in _languages():
+        with translation.override(language):
+            for code, label in choices:
+                lookup.setdefault(str(label).strip().casefold(), code)
+    for code, _label in choices:
+        lookup[code.casefold()] = code
+    return lookup
 
 
 _importers: dict[str, type[Importer]] = {}

@@ -23,9 +23,10 @@ from django.utils.translation import ngettext
 
 from medtek.core import audit
 
-from . import registry, rows
+from . import mapping as mapping_rules
+from . import registry, rows, summary
 from .actions import Action
-from .models import ImportRow, ImportSession
+from .models import ImportProfile, ImportRow, ImportSession
 from .parsing import FileError, Table, read_table
 from .rows import Row
 
@@ -42,52 +43,81 @@ _TO_COMMIT = ("data",)
 
 
 def auto_map(headers: Sequence[str], columns: Sequence[registry.Column]) -> dict[str, str]:
-    """Match headers to fields by name or alias (Swedish or English, any case)."""
-    mapping: dict[str, str] = {}
-    for header in headers:
-        for column in columns:
-            if column.matches(header):
-                mapping[header] = column.name
-                break
-    return mapping
+    """Match headers to fields by name, label or alias (Swedish or English, any case)."""
+    return mapping_rules.suggest(headers, columns)[0]
 
 
 def check_mapping(
-    headers: Sequence[str], mapping: dict[str, str], columns: Sequence[registry.Column]
+    headers: Sequence[str],
+    mapping: dict[str, str],
+    columns: Sequence[registry.Column],
+    ignored: Sequence[str] = (),
+    suggestions: dict[str, str] | None = None,
 ) -> list[str]:
-    """File-level errors: unknown columns, a field filled twice, a required field missing."""
+    """File-level errors: unmapped columns (neither mapped nor left out), a field filled twice,
+    a required field missing."""
     errors = []
     known = {c.name for c in columns}
+    left_out = set(ignored)
+    suggestions = suggestions or {}
     for header in headers:
+        if header in left_out:
+            continue
         if not header:
             errors.append(_("A column has no name in the first row."))
-        elif header == ERRORS_COLUMN and header not in mapping:
+        elif (header == ERRORS_COLUMN and header not in mapping) or (
+            header in mapping and mapping[header] in known
+        ):
             continue
-        elif header not in mapping or mapping[header] not in known:
+        elif header in suggestions:
             errors.append(
-                _("Unknown column “%(col)s”: map it to a field or remove it from the file.")
-                % {"col": header}
+                _(
+                    "The column “%(col)s” is not mapped yet: confirm the suggested field "
+                    "“%(field)s”, choose another, or leave the column out."
+                )
+                % {"col": header, "field": mapping_rules.describe(columns, suggestions[header])}
+            )
+        else:
+            errors.append(
+                _("Unknown column “%(col)s”: map it to a field or leave it out.") % {"col": header}
             )
     by_field: dict[str, list[str]] = defaultdict(list)
     for header, field in mapping.items():
-        by_field[field].append(header)
+        if header not in left_out:
+            by_field[field].append(header)
     for field, hs in by_field.items():
         if len(hs) > 1:
             errors.append(
                 _("The columns %(cols)s all map to “%(field)s”.")
-                % {"cols": ", ".join(f"“{h}”" for h in hs), "field": field}
+                % {
+                    "cols": ", ".join(f"“{h}”" for h in hs),
+                    "field": mapping_rules.describe(columns, field),
+                }
             )
     for column in columns:
         if column.required and column.name not in by_field:
-            errors.append(_("The required column “%(field)s” is missing.") % {"field": column.name})
+            errors.append(
+                _("The required column “%(field)s” is missing.") % {"field": column.display()}
+            )
     return errors
 
 
 @transaction.atomic
 def session_create(
-    *, actor: Any, kind: str, filename: str, data: bytes, update_existing: bool = False
+    *,
+    actor: Any,
+    kind: str,
+    filename: str,
+    data: bytes,
+    update_existing: bool = False,
+    profile: ImportProfile | None = None,
+    ignore: Sequence[str] = (),
 ) -> ImportSession:
-    """Store the upload with its rows; file-level problems are recorded on the session."""
+    """Store the upload with its rows; file-level problems are recorded on the session.
+
+    With a ``profile`` (of the same kind) its columns, left-out columns and value mappings
+    apply to the file; headers the profile does not know are matched as without one. ``ignore``
+    leaves further columns out."""
     try:
         importer_cls = registry.get(kind)
     except KeyError:
@@ -96,12 +126,20 @@ def session_create(
         ) from None
     if not importer_cls(actor, update_existing=update_existing).may_import():
         raise PermissionDenied
+    if profile is not None and profile.kind != kind:
+        raise ValidationError(
+            {
+                "profile": _("The profile “%(name)s” is not for this kind of file.")
+                % {"name": profile}
+            }
+        )
     session = ImportSession(
         kind=kind,
         created_by=actor,
         filename=filename[:255],
         source=data,
         update_existing=update_existing,
+        profile=profile if profile is not None and profile.pk else None,
     )
     try:
         table = read_table(data, filename)
@@ -119,8 +157,7 @@ def session_create(
         return session
     session.headers = table.headers
     session.file_format = table.file_format
-    session.mapping = auto_map(table.headers, importer_cls.columns)
-    session.file_errors = check_mapping(table.headers, session.mapping, importer_cls.columns)
+    _apply_profile(session, importer_cls.columns, profile, ignore)
     session.save()
     stored = rows.insert(session, _upload_rows(session, table))
     del table
@@ -136,10 +173,55 @@ def session_create(
             "rows": stored,
             "blank_rows": session.blank_rows,
             "update_existing": update_existing,
+            "profile": str(profile) if profile else "",
+            "mapping": session.mapping,
+            "ignored": session.ignored,
             "file_errors": session.file_errors,
         },
     )
     return session
+
+
+def _apply_profile(
+    session: ImportSession,
+    columns: Sequence[registry.Column],
+    profile: ImportProfile | None,
+    ignore: Sequence[str],
+) -> None:
+    """The session's mapping from the profile (for the headers it knows) and the headers'
+    own names; its suggestions, left-out columns, value mappings and file errors."""
+    headers = session.headers
+    known = {c.name for c in columns}
+    by_header = {h.casefold(): h for h in headers}
+    mapping: dict[str, str] = {}
+    ignored: list[str] = []
+    if profile is not None:
+        for header, field in profile.columns.items():
+            actual = by_header.get(header.casefold())
+            if actual is not None and field in known:
+                mapping[actual] = field
+        for header in profile.ignored:
+            actual = by_header.get(header.casefold())
+            if actual is not None and actual not in mapping:
+                ignored.append(actual)
+        session.value_map = {f: dict(m) for f, m in profile.values.items() if f in known}
+    for header in ignore:
+        actual = by_header.get(header.casefold())
+        if actual is None:
+            raise ValidationError(
+                {"ignore": _("The file has no column “%(col)s” to leave out.") % {"col": header}}
+            )
+        mapping.pop(actual, None)
+        if actual not in ignored:
+            ignored.append(actual)
+    rest = [h for h in headers if h not in mapping and h not in ignored]
+    free = [c for c in columns if c.name not in mapping.values()]
+    found, suggestions = mapping_rules.suggest(rest, free)
+    mapping.update(found)
+    session.mapping = mapping
+    session.ignored = ignored
+    session.suggestions = suggestions
+    session.file_errors = check_mapping(headers, mapping, columns, ignored, suggestions)
 
 
 def _upload_rows(session: ImportSession, table: Table) -> Iterator[rows.NewRow]:
@@ -165,25 +247,73 @@ def _upload_rows(session: ImportSession, table: Table) -> Iterator[rows.NewRow]:
 
 @transaction.atomic
 def session_set_mapping(
-    *, actor: Any, session: ImportSession, mapping: dict[str, str]
+    *,
+    actor: Any,
+    session: ImportSession,
+    mapping: dict[str, str],
+    ignored: Sequence[str] = (),
 ) -> ImportSession:
-    """Map columns by hand; re-validation starts from scratch."""
+    """Map columns by hand (the user confirms or changes what was suggested, and leaves
+    columns out); re-validation starts from scratch."""
     session = _sessions().select_for_update().get(pk=session.pk)
     _require_open(session, actor)
     columns = registry.get(session.kind).columns
-    session.mapping = {h: f for h, f in mapping.items() if h in session.headers and f}
-    session.file_errors = check_mapping(session.headers, session.mapping, columns)
-    rows.reset(session)
-    session.status = ImportSession.Status.UPLOADED
-    session.validated_rows = session.valid_rows = session.error_rows = 0
-    session.save()
+    known = {c.name for c in columns}
+    session.ignored = [h for h in session.headers if h in set(ignored)]
+    session.mapping = {
+        h: f
+        for h, f in mapping.items()
+        if h in session.headers and f in known and h not in session.ignored
+    }
+    session.suggestions = {}
+    session.file_errors = check_mapping(session.headers, session.mapping, columns, session.ignored)
+    _restart(session)
     audit.record(
         actor=actor,
         action=Action.IMPORT_MAP,
         obj=session,
-        after={"mapping": session.mapping, "file_errors": session.file_errors},
+        after={
+            "mapping": session.mapping,
+            "ignored": session.ignored,
+            "file_errors": session.file_errors,
+        },
     )
     return session
+
+
+@transaction.atomic
+def session_set_values(
+    *, actor: Any, session: ImportSession, value_map: dict[str, dict[str, str]]
+) -> ImportSession:
+    """Map values as the file writes them to values a field takes (field → {value in the file
+    → value}), replacing the mapping of each field given; re-validation starts from scratch."""
+    session = _sessions().select_for_update().get(pk=session.pk)
+    _require_open(session, actor)
+    importer = _importer(session, actor)
+    cleaned, errors = mapping_rules.clean_value_map(importer, value_map)
+    if errors:
+        raise ValidationError(errors)
+    merged = {f: m for f, m in session.value_map.items() if f not in value_map}
+    merged.update(cleaned)
+    session.value_map = merged
+    _restart(session)
+    audit.record(
+        actor=actor,
+        action=Action.IMPORT_MAP_VALUES,
+        obj=session,
+        after={"value_map": session.value_map},
+    )
+    return session
+
+
+def _restart(session: ImportSession) -> None:
+    """Every row waits for validation again, with what the session now says of the file."""
+    mapping_rules.forget_reader(session)
+    rows.reset(session)
+    session.status = ImportSession.Status.UPLOADED
+    session.validated_rows = session.valid_rows = session.error_rows = 0
+    session.error_summary = []
+    session.save()
 
 
 def _sessions() -> QuerySet[ImportSession]:
@@ -240,6 +370,7 @@ def session_validate(
         with transaction.atomic():
             session.status = ImportSession.Status.VALIDATED
             rows.set_counters(session)
+            session.error_summary = summary.summarise(session)
             session.save()
             audit.record(
                 actor=actor,
@@ -255,7 +386,8 @@ def _importer(session: ImportSession, actor: Any) -> registry.Importer:
 
 
 def _field_values(session: ImportSession, row: Row) -> dict[str, str]:
-    return {field: row.values.get(header, "") for header, field in session.mapping.items()}
+    """A row's values by field, through the session's mapping of columns and values."""
+    return mapping_rules.reader(session)(row.values)
 
 
 def _duplicate_keys(session: ImportSession, key_field: str) -> dict[str, list[int]]:
@@ -477,6 +609,7 @@ def _mark_stale(
         row.errors = _row_errors(row, errors, column_of)
         row.status, row.data = ImportRow.Status.INVALID, None
     rows.save([r for r, _errors in stale], ["errors", "status", "data"])
+    session.error_summary = summary.summarise(session)
 
 
 def _finish(actor: Any, session: ImportSession) -> ImportSession:

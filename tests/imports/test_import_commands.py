@@ -27,12 +27,43 @@ def write(tmp_path: Path, data: bytes, name: str = "devices.csv") -> Path:
     return path
 
 
-def run_import(path: Path, user: Any, *args: str) -> tuple[str, str]:
+def run_import(path: Path, user: Any, *args: str, lang: str = "en") -> tuple[str, str]:
+    """Run the import (in English unless ``lang`` says otherwise); a CommandError carries the
+    exit status in ``returncode``."""
     out, err = io.StringIO(), io.StringIO()
     call_command(
-        "import", "devices", str(path), "--user", user.username, *args, stdout=out, stderr=err
+        "import",
+        "devices",
+        str(path),
+        "--user",
+        user.username,
+        "--lang",
+        lang,
+        *args,
+        stdout=out,
+        stderr=err,
     )
     return out.getvalue(), err.getvalue()
+
+
+def run_failing(path: Path, user: Any, *args: str, lang: str = "en") -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of an import that ends with a non-zero status."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "import",
+            "devices",
+            str(path),
+            "--user",
+            user.username,
+            "--lang",
+            lang,
+            *args,
+            stdout=out,
+            stderr=err,
+        )
+    err.write(str(exc.value))
+    return exc.value.returncode, out.getvalue(), err.getvalue()
 
 
 def run_export(user: Any, *args: str) -> None:
@@ -86,10 +117,10 @@ def test_it_lists_every_error_and_imports_nothing_all_or_nothing(tmp_path: Path,
         ),
     )
 
-    with pytest.raises(CommandError) as exc:
-        run_import(path, mt, "--no-progress", "--mode", "all_or_nothing")
+    status, _out, err = run_failing(path, mt, "--no-progress", "--mode", "all_or_nothing")
 
-    assert "2 rows have errors, so nothing was imported." in str(exc.value)
+    assert status == 1
+    assert "2 rows have errors, so nothing was imported." in err
     assert Device.objects.count() == 0
 
 
@@ -101,11 +132,17 @@ def test_it_prints_each_error_with_row_column_and_value(tmp_path: Path, mt: Any)
         ),
     )
 
-    out, err = run_import(path, mt, "--no-progress", "--dry-run")
+    status, out, err = run_failing(path, mt, "--no-progress", "--dry-run", "-v", "2")
 
+    assert status == 1
     assert err.splitlines() == [
-        "row 2 [unit='Akuten']: No unit named “Akuten” where you may register devices.",
+        "1 row [unit]: No unit named “Akuten” where you may register devices: map the name to a "
+        "unit. (row 2)",
+        "1 row [acceptance_checked_on]: Enter a valid date. (row 3)",
+        "row 2 [unit='Akuten']: No unit named “Akuten” where you may register devices: map the "
+        "name to a unit.",
         "row 3 [acceptance_checked_on='igår']: Enter a valid date.",
+        "Checked only: 2 rows have errors.",
     ]
     assert "0 valid rows, 2 with errors, 0 blank" in out
 
@@ -113,9 +150,11 @@ def test_it_prints_each_error_with_row_column_and_value(tmp_path: Path, mt: Any)
 def test_valid_only_imports_the_valid_rows(tmp_path: Path, mt: Any) -> None:
     path = write(tmp_path, make_csv([device_row("MT-1"), device_row("MT-2", unit="Akuten")]))
 
-    out, _ = run_import(path, mt, "--no-progress", "--mode", "valid_only")
+    status, out, err = run_failing(path, mt, "--no-progress", "--mode", "valid_only")
 
+    assert status == 1
     assert "Imported: 1 created, 0 updated, 0 unchanged, 1 rows with errors left out." in out
+    assert "1 rows with errors were left out" in err
     assert inventory_numbers() == ["MT-1"]
 
 
@@ -171,13 +210,22 @@ def test_it_stops_at_a_file_error(tmp_path: Path, mt: Any) -> None:
 
     with pytest.raises(CommandError) as exc:
         call_command(
-            "import", "devices", str(path), "--user", mt.username, "--no-progress", stderr=err
+            "import",
+            "devices",
+            str(path),
+            "--user",
+            mt.username,
+            "--no-progress",
+            "--lang",
+            "en",
+            stderr=err,
         )
 
     session = ImportSession.objects.get()
     assert str(exc.value) == f"Nothing imported (session {session.pk})."
+    assert exc.value.returncode == 2
     assert err.getvalue().strip() == (
-        "file: Unknown column “Anteckning”: map it to a field or remove it from the file."
+        "file: Unknown column “Anteckning”: map it to a field or leave it out."
     )
     assert Device.objects.count() == 0
 
@@ -185,20 +233,28 @@ def test_it_stops_at_a_file_error(tmp_path: Path, mt: Any) -> None:
 def test_it_refuses_an_unknown_user_or_a_missing_file(tmp_path: Path, mt: Any) -> None:
     path = write(tmp_path, make_csv([device_row("MT-1")]))
 
-    with pytest.raises(CommandError, match="No active user 'nobody'"):
-        call_command("import", "devices", str(path), "--user", "nobody")
+    with pytest.raises(CommandError, match="No active user “nobody”"):
+        call_command("import", "devices", str(path), "--user", "nobody", "--lang", "en")
     with pytest.raises(CommandError, match="is not a file"):
-        call_command("import", "devices", str(tmp_path / "missing.csv"), "--user", mt.username)
+        call_command(
+            "import",
+            "devices",
+            str(tmp_path / "missing.csv"),
+            "--user",
+            mt.username,
+            "--lang",
+            "en",
+        )
     assert not ImportSession.objects.exists()
 
 
 def test_it_refuses_someone_who_does_not_keep_the_register(tmp_path: Path, org: Any) -> None:
-    from django.core.exceptions import PermissionDenied
-
     path = write(tmp_path, make_csv([device_row("MT-1")]))
 
-    with pytest.raises(PermissionDenied):
-        run_import(path, org.colleague, "--no-progress")
+    status, _out, err = run_failing(path, org.colleague, "--no-progress")
+
+    assert status == 2
+    assert "may not import this kind of record" in err
     assert Device.objects.count() == 0
 
 

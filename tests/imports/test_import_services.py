@@ -206,9 +206,11 @@ def test_it_rejects_an_unknown_column_until_it_is_mapped(mt: Any) -> None:
 
     session = upload(mt, data)
 
+    assert session.suggestions == {"Inv.nr": "inventory_number"}
     assert session.file_errors == [
-        "Unknown column “Inv.nr”: map it to a field or remove it from the file.",
-        "The required column “inventory_number” is missing.",
+        "The column “Inv.nr” is not mapped yet: confirm the suggested field “inventory number”, "
+        "choose another, or leave the column out.",
+        "The required column “inventory number” is missing.",
     ]
     with pytest.raises(ValidationError):
         services.session_validate(actor=mt, session=session)
@@ -229,7 +231,7 @@ def test_it_rejects_a_column_that_is_not_a_field_at_all(mt: Any) -> None:
     session = upload(mt, data)
 
     assert session.file_errors == [
-        "Unknown column “Anteckning”: map it to a field or remove it from the file."
+        "Unknown column “Anteckning”: map it to a field or leave it out."
     ]
 
 
@@ -248,7 +250,7 @@ def test_it_refuses_two_columns_for_one_field(mt: Any) -> None:
     session = upload(mt, data)
 
     assert session.file_errors == [
-        "The columns “serial_number”, “Serienummer” all map to “serial_number”."
+        "The columns “serial_number”, “Serienummer” all map to “serial number”."
     ]
 
 
@@ -287,8 +289,8 @@ def test_it_shows_every_bad_value_at_once_with_row_column_and_value(mt: Any) -> 
             "field": "status",
             "column": "status",
             "value": "trasig",
-            "message": "Unknown status “trasig” (use in_use, out_of_service, in_repair or "
-            "scrapped).",
+            "message": "Unknown status “trasig”: write “In use”, “Out of service”, “In repair” or "
+            "“Scrapped”, or map the value to a status.",
         }
     ]
     assert errors[5] == [
@@ -347,8 +349,14 @@ def test_it_names_an_unknown_unit_and_one_the_engineer_may_not_register_in(org: 
     errors = errors_by_row(session)
     assert sorted(errors) == [3, 4]
     assert errors[3][0]["value"] == "Akuten"
-    assert errors[3][0]["message"] == "No unit named “Akuten” where you may register devices."
-    assert errors[4][0]["message"] == "No unit named “Unit B” where you may register devices."
+    assert (
+        errors[3][0]["message"]
+        == "No unit named “Akuten” where you may register devices: map the name to a unit."
+    )
+    assert (
+        errors[4][0]["message"]
+        == "No unit named “Unit B” where you may register devices: map the name to a unit."
+    )
 
 
 def test_it_names_an_unknown_hsa_id(mt: Any) -> None:
@@ -932,7 +940,8 @@ def test_failed_rows_hold_only_the_bad_rows_with_their_errors(mt: Any) -> None:
     assert rows[0][-1] == "acceptance_checked_on: Enter a valid date."
     assert rows[1][-1] == (
         "trade_name: No device model “Philips IntelliWho MX450” in the catalogue: add it under "
-        "Device models first.; unit: No unit named “Akuten” where you may register devices."
+        "Device models first.; unit: No unit named “Akuten” where you may register devices: map "
+        "the name to a unit."
     )
 
 
@@ -961,7 +970,7 @@ def test_failed_rows_that_fail_again_keep_one_errors_column(mt: Any) -> None:
     assert list(rows) == [
         [
             *device_row("MT-1", unit="Unit Q").values(),
-            "unit: No unit named “Unit Q” where you may register devices.",
+            "unit: No unit named “Unit Q” where you may register devices: map the name to a unit.",
         ]
     ]
 

@@ -156,8 +156,8 @@ def test_it_lists_unknown_columns_and_lets_them_be_mapped(client: Client, mt: An
     response = client.get(url("session_detail", session))
 
     page = text(response)
-    assert "Unknown column “Inv.nr”: map it to a field or remove it from the file." in page
-    assert "The required column “inventory_number” is missing." in page
+    assert "The column “Inv.nr” is not mapped yet: confirm the suggested field" in page
+    assert "The required column “inventory number” is missing." in page
     assert url("session_validate", session) not in response.content.decode()
 
     mapping = {"col_0": "inventory_number"}
@@ -193,7 +193,12 @@ def test_it_lists_every_error_with_row_column_and_value(client: Client, mt: Any)
     assert error_rows(response) == [
         ["2", "inventory_number", "MT-1", "“MT-1” also stands on row 5 of this file."],
         ["3", "acceptance_checked_on", "31/02/2024", "Enter a valid date."],
-        ["4", "unit", "Akuten", "No unit named “Akuten” where you may register devices."],
+        [
+            "4",
+            "unit",
+            "Akuten",
+            "No unit named “Akuten” where you may register devices: map the name to a unit.",
+        ],
         ["5", "inventory_number", "MT-1", "“MT-1” also stands on row 2 of this file."],
     ]
     assert response.context["session"].valid_rows == 0
@@ -339,7 +344,10 @@ def test_the_failed_rows_download_holds_only_the_bad_rows_and_their_errors(
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert rows[0] == [*HEADER, "status", "errors"]
     assert [r[0] for r in rows[1:]] == ["MT-2", "MT-3"]
-    assert rows[1][-1] == "unit: No unit named “Akuten” where you may register devices."
+    assert (
+        rows[1][-1]
+        == "unit: No unit named “Akuten” where you may register devices: map the name to a unit."
+    )
     assert rows[2][-1].startswith("status: Unknown status “x”")
 
 
