@@ -79,9 +79,7 @@ def _inspection(plan, **fields):
 
 
 def test_the_api_refuses_a_control_character_in_a_model_field(api, mt, plan):
-    response = api.as_(mt).post(
-        INSPECTIONS, _inspection(plan, notes="Jord OK\x1b"), format="json"
-    )
+    response = api.as_(mt).post(INSPECTIONS, _inspection(plan, notes="Jord OK\x1b"), format="json")
 
     assert response.status_code == 400
     [message] = response.json()["errors"]["notes"]
