@@ -97,6 +97,16 @@ def printable(text: str) -> str:
     return UNWRITABLE.sub(REPLACEMENT, text)
 
 
+def control_character_error(value: str) -> str | None:
+    """The message for text holding a control character, if it holds one: for the few values
+    that no form field cleans (an import's key, read by the importer itself)."""
+    try:
+        ProhibitControlCharactersValidator()(value)
+    except ValidationError as exc:
+        return str(exc.messages[0])
+    return None
+
+
 @deconstructible
 class ProhibitControlCharactersValidator:
     """Refuse text holding a control character other than tab, line feed or carriage return."""

@@ -4,8 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ImportSession
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+from .parsing import size_error
 
 
 class UploadForm(forms.Form):
@@ -22,8 +21,9 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        too_large = size_error(f.size)
+        if too_large:
+            raise forms.ValidationError(too_large)
         if not f.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return f

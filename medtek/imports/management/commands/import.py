@@ -12,6 +12,7 @@ from django.utils import translation
 from medtek.core.audit import audit_context
 from medtek.imports import registry, services
 from medtek.imports.models import ImportRow, ImportSession
+from medtek.imports.parsing import size_error
 from medtek.organisation.models import User
 
 
@@ -49,6 +50,9 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
+        too_large = size_error(path.stat().st_size)
+        if too_large:  # said before a byte is read
+            raise CommandError(f"{path}: {too_large}", returncode=2)
         show = not options["no_progress"]
         err = sys.stderr
 
