@@ -49,6 +49,14 @@ CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REPLACEMENT = "\ufffd"
 
+#: How long free text may be, by what it is (characters): the models' ``TextField(max_length=…)``,
+#: which their forms and serializers enforce, and the form fields declared by hand for them. The
+#: database column stays ``text``; the limit keeps a pasted log or document out of a record.
+ADDRESS_LENGTH = 1_000  # a postal address
+REASON_LENGTH = 2_000  # why: a status change, a correction, a publication; a title
+NOTE_LENGTH = 4_000  # a note on a document, an action, a signed statement
+TEXT_LENGTH = 10_000  # descriptions, notes, findings, justifications
+
 _NAMES = [
     "NUL",
     "SOH",

@@ -145,3 +145,36 @@ def test_every_form_and_serializer_field_gets_the_validators():
     assert not serializer.is_valid()
     assert "US, U+001F" in serializer.errors["text"][0]
     assert "k\\u0000" in serializer.errors["data"][0]
+
+
+# Limits of free text ---------------------------------------------------------------------------
+
+
+def test_the_api_refuses_notes_over_their_limit(api, mt, plan):
+    response = api.as_(mt).post(INSPECTIONS, _inspection(plan, notes="x" * 10_001), format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["notes"]
+    assert not Inspection.objects.exists()
+    ok = api.as_(mt).post(INSPECTIONS, _inspection(plan, notes="x" * 10_000), format="json")
+    assert ok.status_code == 201, ok.content
+
+
+def test_every_model_text_field_has_a_limit():
+    from django.apps import apps
+    from django.db import models
+
+    derived = {
+        ("registry", "document", "search_text"),
+        ("registry", "document", "search_restricted"),
+    }
+    unbounded = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith("medtek.")
+        for field in model._meta.get_fields()
+        if isinstance(field, models.TextField)
+        and field.max_length is None
+        and (model._meta.app_label, model._meta.model_name, field.name) not in derived
+    ]
+    assert unbounded == []
