@@ -232,6 +232,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
 if FILE_UPLOAD_MAX_BYTES < 1:
     raise ImproperlyConfigured(f"FILE_UPLOAD_MAX_BYTES={FILE_UPLOAD_MAX_BYTES} must be at least 1")
+# The largest file an import reads, in bytes (the upload form, `medtek import` and the workflow).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+if IMPORT_MAX_BYTES < 1:
+    raise ImproperlyConfigured(f"IMPORT_MAX_BYTES={IMPORT_MAX_BYTES} must be at least 1")
 FILE_UPLOAD_TYPES = env_list(
     "FILE_UPLOAD_TYPES",
     ",".join(

@@ -8,8 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import audit, files
+        from . import audit, files, text
         from .actions import Action
 
+        text.install()  # before any app's ready() builds a form or serializer
         audit.register_actions(Action)
         files.check_configuration()

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medtek.core.text import REASON_LENGTH
+
 from . import audit
 from .access import rule
 from .actions import Action
@@ -101,7 +103,9 @@ class VersionedRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="superseded_by",
     )
-    correction_reason = models.TextField(_("reason for the correction"), blank=True, editable=False)
+    correction_reason = models.TextField(
+        _("reason for the correction"), max_length=REASON_LENGTH, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -19,6 +19,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medtek.core.text import control_character_error
 from medtek.imports.registry import (
     Column,
     Committed,
@@ -254,6 +255,8 @@ class DeviceImporter(Importer):
             err(("inventory_number", _("The inventory number is missing.")))
         elif len(key) > 40:
             err(("inventory_number", _("At most 40 characters.")))
+        elif message := control_character_error(key):  # the one value no form field cleans
+            err(("inventory_number", message))
         cleaned, field_errors = clean_row_fields(row, iso_first)
         result.errors.extend(field_errors)
         model = self._model(row, err)

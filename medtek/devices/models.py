@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.text import REASON_LENGTH, TEXT_LENGTH
 from medtek.organisation.models import Unit
 
 from .identifiers import Issuer, validate_emdn, validate_udi_di
@@ -331,7 +332,7 @@ class DeviceStatusChange(models.Model):
     from_status = models.CharField(max_length=20, choices=DeviceStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=DeviceStatus.choices)
     effective_on = models.DateField(_("date"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_LENGTH, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -469,7 +470,7 @@ class Inspection(models.Model):
     functional_ok = models.BooleanField(_("functional test OK"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=4, choices=Result.choices)
     measurements = models.JSONField(_("other measured values"), default=dict, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=TEXT_LENGTH, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

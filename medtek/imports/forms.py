@@ -6,11 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from . import mapping as mapping_rules
 from .models import ImportProfile, ImportSession
+from .parsing import size_error
 
 #: The mapping step's choice for a column that is left out of the import.
 IGNORE = "__ignore__"
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
@@ -43,8 +42,9 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        too_large = size_error(f.size)
+        if too_large:
+            raise forms.ValidationError(too_large)
         if not f.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return f

@@ -1,4 +1,4 @@
-"""How a file's columns and values become an importer's fields (ADR 0018).
+"""How a file's columns and values become an importer's fields (ADR 0020).
 
 - **Columns.** A header that is a field's name, its label in the interface (Swedish or English)
   or one of its aliases maps to that field at once. A header that only resembles one (a close

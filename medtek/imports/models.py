@@ -71,6 +71,10 @@ class ImportSession(models.Model):
     filename = models.CharField(_("file"), max_length=255)
     source = models.BinaryField(_("original file"))
     file_format = models.CharField(max_length=10)
+    #: How a CSV file was written, so that its failed rows go back the same way (blank: XLSX,
+    #: or a session from before these were recorded, written as medtek's exports are).
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
     headers = models.JSONField(default=list)
     mapping = models.JSONField(default=dict, help_text="column header → field name")
     ignored = models.JSONField(default=list, help_text="column headers left out")

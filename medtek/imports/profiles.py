@@ -1,5 +1,5 @@
 """Mapping profiles: a confirmed way to read one source's files, stored under a name for next
-time and shared between regions as a file (ADR 0018).
+time and shared between regions as a file (ADR 0020).
 
 A profile holds the columns (header → field), the columns left out, and the value mappings
 per field. It is append-only: saving under a name that exists stores the next version. A

@@ -21,13 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from medtek.core import audit
+from medtek.core import audit, exports
 
 from . import mapping as mapping_rules
 from . import registry, rows, summary
 from .actions import Action
 from .models import ImportProfile, ImportRow, ImportSession
-from .parsing import FileError, Table, read_table
+from .parsing import FileError, Table, read_table, size_error
 from .rows import Row
 
 #: Rows validated, or committed, at a time; in valid-only mode each chunk is its own transaction.
@@ -137,7 +137,7 @@ def session_create(
         kind=kind,
         created_by=actor,
         filename=filename[:255],
-        source=data,
+        source=data if size_error(len(data)) is None else b"",  # refused below, not kept
         update_existing=update_existing,
         profile=profile if profile is not None and profile.pk else None,
     )
@@ -157,6 +157,7 @@ def session_create(
         return session
     session.headers = table.headers
     session.file_format = table.file_format
+    session.encoding, session.delimiter = table.encoding, table.delimiter
     _apply_profile(session, importer_cls.columns, profile, ignore)
     session.save()
     stored = rows.insert(session, _upload_rows(session, table))
@@ -634,7 +635,7 @@ def _finish(actor: Any, session: ImportSession) -> ImportSession:
 
 def failed_rows(session: ImportSession) -> tuple[list[str], Iterator[list[str]]]:
     """The rows with errors, in the file's own columns plus an ``errors`` column, to fix and
-    upload again."""
+    upload again (as CSV in the file's own encoding and delimiter: :func:`failed_rows_csv`)."""
     columns = [h for h in session.headers if h != ERRORS_COLUMN]
     header = [*columns, ERRORS_COLUMN]
 
@@ -646,3 +647,13 @@ def failed_rows(session: ImportSession) -> tuple[list[str], Iterator[list[str]]]
             yield [*(row.values.get(h, "") for h in columns), messages]
 
     return header, lines()
+
+
+def failed_rows_csv(session: ImportSession) -> dict[str, str]:
+    """How to write the failed rows as CSV: as the uploaded file was written (Excel's "Unicode
+    text" back as UTF-16 with tabs, an old register's Windows-1252 as that), so that the file
+    opens as the user's own did; as medtek's exports for an XLSX upload."""
+    return {
+        "encoding": session.encoding or exports.CSV_ENCODING,
+        "delimiter": session.delimiter or exports.CSV_DELIMITER,
+    }

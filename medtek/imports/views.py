@@ -360,4 +360,4 @@ def session_failed_rows(request: HttpRequest, pk: int) -> HttpResponseBase:
     header, rows = services.failed_rows(session)
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     name = session.filename.rsplit(".", 1)[0] + "-errors"
-    return export_response(fmt, name, header, rows)
+    return export_response(fmt, name, header, rows, **services.failed_rows_csv(session))

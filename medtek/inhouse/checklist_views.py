@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from medtek.core.changes import Updated
 from medtek.core.formviews import add_service_errors
+from medtek.core.text import NOTE_LENGTH, REASON_LENGTH, TEXT_LENGTH
 
 from . import access, gates, services
 from .models import ChecklistItem, FileDocument, InhouseDevice, assessed_q
@@ -69,7 +70,10 @@ class ChecklistItemForm(forms.Form):
         ],
     )
     not_applicable_reason = forms.CharField(
-        label=gettext_lazy("Why it does not apply"), required=False, widget=forms.Textarea
+        label=gettext_lazy("Why it does not apply"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=REASON_LENGTH,
     )
     outcome = forms.ChoiceField(
         label=gettext_lazy("Outcome"),
@@ -77,11 +81,17 @@ class ChecklistItemForm(forms.Form):
         choices=[("", gettext_lazy("Not assessed")), *ChecklistItem.Outcome.choices],
     )
     justification = forms.CharField(
-        label=gettext_lazy("Justification"), required=False, widget=forms.Textarea
+        label=gettext_lazy("Justification"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=TEXT_LENGTH,
     )
     evidence = forms.MultipleChoiceField(label=gettext_lazy("Evidence"), required=False)
     evidence_note = forms.CharField(
-        label=gettext_lazy("Other evidence"), required=False, widget=forms.Textarea
+        label=gettext_lazy("Other evidence"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=NOTE_LENGTH,
     )
 
     def __init__(

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.text import NOTE_LENGTH, REASON_LENGTH, TEXT_LENGTH
 from medtek.core.widgets import DateInput, FastSelect
 from medtek.devices.models import Device, DeviceModel
 from medtek.organisation.models import Unit, User
@@ -79,7 +80,10 @@ class DocumentAddForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     upload = forms.FileField(label=_("File"))
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_LENGTH,
     )
 
 
@@ -87,7 +91,11 @@ class DocumentVersionForm(forms.Form):
     """A new version of a document: the earlier one stays as it was."""
 
     upload = forms.FileField(label=_("File"))
-    reason = forms.CharField(label=_("Why a new version"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why a new version"),
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     title = forms.CharField(
         label=_("New title"),
         max_length=200,
@@ -114,7 +122,10 @@ class ReleaseForm(forms.Form):
     )
     made_on = forms.DateField(label=_("Made on"), widget=DateInput())
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_LENGTH,
     )
 
     def __init__(
@@ -137,7 +148,9 @@ class ReviewForm(forms.Form):
 
     reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DateInput())
     period_start = forms.DateField(label=_("Period from"), widget=DateInput())
-    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
+    findings = forms.CharField(
+        label=_("Findings"), max_length=TEXT_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     units_made = forms.IntegerField(label=_("Units or batches made"), min_value=0, initial=0)
     incidents = forms.IntegerField(label=_("Incidents"), min_value=0, initial=0)
     complaints = forms.IntegerField(label=_("Complaints"), min_value=0, initial=0)
@@ -147,7 +160,9 @@ class CorrectiveActionForm(forms.Form):
     """A corrective action a review decided."""
 
     review = forms.ModelChoiceField(label=_("Review"), queryset=Review.objects.none())
-    description = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Action"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=User.objects.none(), widget=FastSelect()
     )
@@ -174,12 +189,16 @@ class _ActionForm(forms.Form):
 
 
 class ActionDoneForm(_ActionForm):
-    note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("What was done"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ActionVerifyForm(_ActionForm):
     verification = forms.CharField(
-        label=_("How it was verified"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("How it was verified"),
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -189,6 +208,7 @@ class SignForm(forms.Form):
     capacity = forms.ChoiceField(label=_("Sign as"))
     statement = forms.CharField(
         label=_("Statement"),
+        max_length=NOTE_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
@@ -207,7 +227,10 @@ class TransitionForm(forms.Form):
 
     target = forms.ChoiceField(widget=forms.HiddenInput())
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=REASON_LENGTH,
     )
 
     def __init__(self, *args: Any, targets: list[tuple[str, Any]], **kwargs: Any) -> None:

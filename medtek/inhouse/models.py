@@ -26,6 +26,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from medtek.core.records import VersionedRecord
+from medtek.core.text import ADDRESS_LENGTH, NOTE_LENGTH, REASON_LENGTH, TEXT_LENGTH
 from medtek.devices.models import IVDR_CLASSES, Device, DeviceModel, DeviceStatus
 from medtek.organisation.models import CareProvider, Unit
 
@@ -96,10 +97,11 @@ class InhouseDevice(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     based_on = models.TextField(
         _("based on"),
+        max_length=NOTE_LENGTH,
         blank=True,
         help_text=_("For a modified or combined device: the CE-marked devices it starts from."),
     )
-    intended_purpose = models.TextField(_("intended purpose"))
+    intended_purpose = models.TextField(_("intended purpose"), max_length=TEXT_LENGTH)
     manufacturer_unit = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
@@ -150,6 +152,7 @@ class InhouseDevice(models.Model):
     # (b)
     qms_reference = models.TextField(
         _("quality management system"),
+        max_length=NOTE_LENGTH,
         blank=True,
         help_text=_(
             "MDR art. 5(5)(b): the processes of the quality management system under which the "
@@ -159,6 +162,7 @@ class InhouseDevice(models.Model):
     # (c)
     justification = models.TextField(
         _("justification"),
+        max_length=TEXT_LENGTH,
         blank=True,
         help_text=_(
             "MDR art. 5(5)(c): why no equivalent device on the market meets the target group's "
@@ -167,6 +171,7 @@ class InhouseDevice(models.Model):
     )
     market_search = models.TextField(
         _("market search"),
+        max_length=TEXT_LENGTH,
         blank=True,
         help_text=_("Where and how the market was searched, and what was found."),
     )
@@ -181,6 +186,7 @@ class InhouseDevice(models.Model):
     # IVDR (c)
     lab_compliance = models.TextField(
         _("laboratory compliance"),
+        max_length=TEXT_LENGTH,
         blank=True,
         help_text=_(
             "IVDR art. 5(5)(c): how the laboratory complies with EN ISO 15189 or the national "
@@ -469,13 +475,15 @@ class ChecklistItem(models.Model):
         Requirement, on_delete=models.PROTECT, related_name="+", verbose_name=_("requirement")
     )
     applies = models.BooleanField(_("applies"), null=True, blank=True)
-    not_applicable_reason = models.TextField(_("why it does not apply"), blank=True)
+    not_applicable_reason = models.TextField(
+        _("why it does not apply"), max_length=REASON_LENGTH, blank=True
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    justification = models.TextField(_("justification"), blank=True)
+    justification = models.TextField(_("justification"), max_length=TEXT_LENGTH, blank=True)
     evidence: "models.ManyToManyField[FileDocument, Any]" = models.ManyToManyField(
         "FileDocument", blank=True, related_name="+", verbose_name=_("evidence")
     )
-    evidence_note = models.TextField(_("other evidence"), blank=True)
+    evidence_note = models.TextField(_("other evidence"), max_length=NOTE_LENGTH, blank=True)
     assessed_at = models.DateTimeField(_("assessed"), null=True, blank=True, editable=False)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -568,7 +576,7 @@ class FileDocument(VersionedRecord):
         "core.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("content")
     )
     name = models.CharField(_("file name"), max_length=255)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=NOTE_LENGTH, blank=True)
 
     class Meta(VersionedRecord.Meta):
         verbose_name = _("technical document")
@@ -618,7 +626,7 @@ class ReleaseRecord(models.Model):
         related_name="releases",
         verbose_name=_("documentation versions"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=NOTE_LENGTH, blank=True)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -689,7 +697,7 @@ class Review(models.Model):
     )
     reviewed_on = models.DateField(_("reviewed on"))
     period_start = models.DateField(_("period from"))
-    findings = models.TextField(_("findings"))
+    findings = models.TextField(_("findings"), max_length=TEXT_LENGTH)
     units_made = models.PositiveIntegerField(_("units or batches made"), default=0)
     incidents = models.PositiveIntegerField(_("incidents"), default=0)
     complaints = models.PositiveIntegerField(_("complaints"), default=0)
@@ -733,7 +741,7 @@ class CorrectiveAction(models.Model):
     review = models.ForeignKey(
         Review, on_delete=models.PROTECT, related_name="actions", verbose_name=_("review")
     )
-    description = models.TextField(_("action"))
+    description = models.TextField(_("action"), max_length=NOTE_LENGTH)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -744,8 +752,12 @@ class CorrectiveAction(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, editable=False
     )
-    done_note = models.TextField(_("what was done"), blank=True, editable=False)
-    verification = models.TextField(_("verification"), blank=True, editable=False)
+    done_note = models.TextField(
+        _("what was done"), max_length=NOTE_LENGTH, blank=True, editable=False
+    )
+    verification = models.TextField(
+        _("verification"), max_length=NOTE_LENGTH, blank=True, editable=False
+    )
     verified_on = models.DateField(_("verified on"), null=True, blank=True, editable=False)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -792,7 +804,7 @@ class SignOff(models.Model):
         verbose_name=_("signed by"),
     )
     signed_at = models.DateTimeField(_("signed"), default=timezone.now)
-    statement = models.TextField(_("statement"))
+    statement = models.TextField(_("statement"), max_length=NOTE_LENGTH)
 
     class Meta:
         verbose_name = _("sign-off")
@@ -836,7 +848,7 @@ class Declaration(models.Model):
     )
     version = models.PositiveIntegerField(_("version"))
     institution = models.CharField(_("institution"), max_length=200)
-    address = models.TextField(_("address"))
+    address = models.TextField(_("address"), max_length=ADDRESS_LENGTH)
     responsible = models.CharField(_("responsible person"), max_length=200)
     responsible_title = models.CharField(_("function"), max_length=200, blank=True)
     place = models.CharField(_("place"), max_length=100, blank=True)
@@ -849,7 +861,7 @@ class Declaration(models.Model):
         related_name="+",
         verbose_name=_("published by"),
     )
-    reason = models.TextField(_("why published"))
+    reason = models.TextField(_("why published"), max_length=REASON_LENGTH)
     rows = models.JSONField(_("devices"), default=list, blank=True)
     pdf = models.ForeignKey(
         "core.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("PDF")

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import orgnr
 
+from medtek.core.text import ADDRESS_LENGTH
+
 from .roles import Role
 
 _HSA_ID = re.compile(r"^SE\d{10}-[A-Za-z0-9]{1,31}$")
@@ -80,6 +82,7 @@ class CareProvider(models.Model):
     )
     address = models.TextField(
         _("postal address"),
+        max_length=ADDRESS_LENGTH,
         blank=True,
         help_text=_("Shown on the public declaration of in-house manufactured devices."),
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from medtek.core.models import NumberSeries
 from medtek.core.records import VersionedRecord
+from medtek.core.text import REASON_LENGTH, TEXT_LENGTH
 from medtek.organisation.models import Unit
 
 #: Systems a region may keep its main diary in; a case or document can carry its number there.
@@ -91,6 +92,7 @@ class Case(models.Model):
     )
     title_restricted = models.TextField(
         _("full title (restricted)"),
+        max_length=REASON_LENGTH,
         blank=True,
         help_text=_("The fuller title where the public form must leave something out."),
     )
@@ -255,6 +257,7 @@ class Document(VersionedRecord):
     )
     details = models.TextField(
         _("fuller description (restricted)"),
+        max_length=TEXT_LENGTH,
         blank=True,
         help_text=_("What the public entry leaves out."),
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.text import TEXT_LENGTH
 from medtek.core.widgets import DateInput, FastSelect
 from medtek.devices.access import device_models_visible_to, devices_visible_to
 from medtek.organisation.access import grants_of, people_visible_to
@@ -254,6 +255,7 @@ class ReplyForm(forms.Form):
 class SupplementForm(forms.Form):
     text = forms.CharField(
         label=_("Supplement"),
+        max_length=TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("No patient identity: no name, no personal number."),
     )

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from medtek.core.records import VersionedRecord
+from medtek.core.text import ADDRESS_LENGTH, TEXT_LENGTH
 from medtek.devices.models import Device, DeviceModel
 from medtek.organisation.models import CareProvider, Unit
 from medtek.organisation.roles import Role
@@ -32,7 +33,7 @@ class Authority(models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=30)
-    address = models.TextField(_("postal address"), blank=True)
+    address = models.TextField(_("postal address"), max_length=ADDRESS_LENGTH, blank=True)
     e_service = models.URLField(_("e-service"), blank=True)
     active = models.BooleanField(_("in use"), default=True)
 
@@ -301,7 +302,9 @@ class Report(VersionedRecord):
         help_text=_("For the information about an in-house device: it is due before this day."),
     )
     description = models.TextField(
-        _("what happened"), help_text=_("No patient identity: no name, no personal number.")
+        _("what happened"),
+        max_length=TEXT_LENGTH,
+        help_text=_("No patient identity: no name, no personal number."),
     )
     outcome = models.CharField(
         _("outcome for the patient or user"),
@@ -320,8 +323,10 @@ class Report(VersionedRecord):
     care_injury_possible = models.BooleanField(
         _("could have caused a serious care injury"), default=False
     )
-    consequence = models.TextField(_("consequence for the patient or user"), blank=True)
-    actions_taken = models.TextField(_("actions taken"), blank=True)
+    consequence = models.TextField(
+        _("consequence for the patient or user"), max_length=TEXT_LENGTH, blank=True
+    )
+    actions_taken = models.TextField(_("actions taken"), max_length=TEXT_LENGTH, blank=True)
     device = models.ForeignKey(
         Device,
         verbose_name=_("device in the register"),
@@ -509,7 +514,7 @@ class Dispatch(models.Model):
     )
     channel = models.CharField(_("how"), max_length=20, choices=Channel.choices)
     sent_on = models.DateField(_("sent"))
-    text = models.TextField(_("content"), blank=True)
+    text = models.TextField(_("content"), max_length=TEXT_LENGTH, blank=True)
     document = models.ForeignKey(
         Document, verbose_name=_("registered as"), on_delete=models.PROTECT, related_name="+"
     )

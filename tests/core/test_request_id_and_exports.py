@@ -159,6 +159,19 @@ def test_it_neutralises_formulas_in_xlsx(org) -> None:  # type: ignore[no-untype
 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cells = {row[1].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    # Text, shown as written: no formula, and no apostrophe in the cell either.
+    assert (cells["=1+1"].data_type, cells["=1+1"].quotePrefix) == ("s", True)
+    assert "Unit A" in cells
+
+
+def test_it_exports_a_list_whose_old_data_hold_a_control_character(org) -> None:  # type: ignore[no-untyped-def]
+    unit = factories.unit(name="Sal 3", parent=org.hsf, provider=org.region_provider)
+    type(unit).objects.filter(pk=unit.pk).update(name="Sal\x1b3")  # stored before it was refused
+
+    response = admin_client(org).get("/organisation/units/", {"export": "xlsx"})
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert "'=1+1" in names
-    assert "Unit A" in names
+    assert "Sal\ufffd3" in names

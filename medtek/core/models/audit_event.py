@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.text import REASON_LENGTH
+
 
 class AuditEvent(models.Model):
     """One change with business meaning, by one person (or the system) at one time.
@@ -43,7 +45,7 @@ class AuditEvent(models.Model):
         db_default="",
         help_text=_("The X-Request-ID a client or proxy sent; recorded, never used as ours."),
     )
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_LENGTH, blank=True)
     source = models.CharField(
         _("source"), max_length=20, blank=True, help_text=_("web, api, cli, import, admin, demo")
     )

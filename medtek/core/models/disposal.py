@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.text import REASON_LENGTH
+
 
 class DisposalDecision(models.Model):
     """A decision that lets records of given kinds be disposed of (gallringsbeslut), as the
@@ -33,6 +35,7 @@ class DisposalDecision(models.Model):
     title = models.CharField(_("title"), max_length=300)
     legal_basis = models.TextField(
         _("legal basis"),
+        max_length=REASON_LENGTH,
         help_text=_(
             "The records management plan item and the archive authority's rule the decision "
             "rests on."
@@ -99,7 +102,7 @@ class DisposalTrace(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("disposed of by"), max_length=200)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("disposal trace")

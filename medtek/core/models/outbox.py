@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medtek.core.text import REASON_LENGTH
+
 
 class OutboxMessage(models.Model):
     """Something medtek must do outside its own database once a change has committed: an e-mail
@@ -34,7 +36,7 @@ class OutboxMessage(models.Model):
         _("due"), default=timezone.now, help_text=_("Not attempted before this time (retries).")
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = models.TextField(_("last error"), max_length=REASON_LENGTH, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     request_id = models.CharField(
         _("request id"),

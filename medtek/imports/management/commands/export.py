@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 
-from medtek.core.exports import csv_rows, write_xlsx
+from medtek.core.exports import csv_rows, encoded, write_xlsx
 from medtek.imports import registry
 from medtek.organisation.models import User
 
@@ -55,9 +55,11 @@ class Command(BaseCommand):
                 write_xlsx(f, header, rows)
             return
         if out is None:
-            for chunk in csv_rows(header, rows):
-                sys.stdout.write(chunk)
+            sys.stdout.flush()
+            for data in encoded(csv_rows(header, rows)):
+                sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
             return
-        with out.open("w", encoding="utf-8", newline="") as f:
-            for chunk in csv_rows(header, rows):
-                f.write(chunk)
+        with out.open("wb") as f:
+            for data in encoded(csv_rows(header, rows)):
+                f.write(data)

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from medtek.core.audit import audit_context
 from medtek.imports import profiles, registry, services
 from medtek.imports.models import ImportProfile, ImportRow, ImportSession
+from medtek.imports.parsing import size_error
 from medtek.organisation.models import User
 
 #: Exit statuses (see the module's docstring).
@@ -88,6 +89,9 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(_("%(path)s is not a file.") % {"path": path}, returncode=UNREADABLE)
+        too_large = size_error(path.stat().st_size)
+        if too_large:  # said before a byte is read
+            raise CommandError(f"{path}: {too_large}", returncode=UNREADABLE)
         profile = self._profile(actor, options)
         show = not options["no_progress"]
         err = sys.stderr
