@@ -117,7 +117,9 @@ def test_the_command_refuses_a_file_over_the_size_limit_before_reading_it(
     path.write_bytes(make_csv([device_row(f"MT-{n}") for n in range(40)]))
 
     with pytest.raises(CommandError) as exc:
-        call_command("import", "devices", str(path), "--user", mt.username, "--no-progress")
+        call_command(
+            "import", "devices", str(path), "--user", mt.username, "--no-progress", "--lang", "en"
+        )
 
     assert exc.value.returncode == 2
     assert "at most 2.0\xa0KB can be imported" in str(exc.value)
