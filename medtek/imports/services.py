@@ -186,6 +186,19 @@ def session_set_mapping(
     return session
 
 
+@transaction.atomic
+def session_reset(*, actor: Any, session: ImportSession) -> ImportSession:
+    """Have every row validated again, as after a new mapping: for when what the rows are
+    checked against has changed (the catalogue has gained the models the file names)."""
+    session = _sessions().select_for_update().get(pk=session.pk)
+    _require_open(session, actor)
+    rows.reset(session)
+    session.status = ImportSession.Status.UPLOADED
+    session.validated_rows = session.valid_rows = session.error_rows = 0
+    session.save()
+    return session
+
+
 def _sessions() -> QuerySet[ImportSession]:
     """Sessions without their stored file: saving such a session (after every chunk, for the
     progress bar) writes its other fields only, not the whole file again."""
