@@ -158,7 +158,7 @@ def parse_identity(values: Mapping[str, str]) -> tuple[Identity, list[tuple[str,
         trade_name=values.get("trade_name", "").strip(),
         model_version=values.get("model_version", "").strip(),
         udi_di=udi,
-        udi_issuer=issuer if udi else "",
+        udi_issuer=issuer,
         risk_class=klass,
         emdn_code=emdn,
     )
@@ -255,6 +255,17 @@ class Proposal:
     first_rows: list[int] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
     conflicts: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+
+    @property
+    def conflict_lines(self) -> list[tuple[str, list[tuple[str, int, int]]]]:
+        """The conflicts as a page lists them: (field label, [(value, rows, first row)])."""
+        return [
+            (
+                str(DeviceModelForm.base_fields[name].label),
+                [(value, rows, first) for value, (rows, first) in by_value.items()],
+            )
+            for name, by_value in self.conflicts.items()
+        ]
 
 
 #: Row numbers a proposal lists (the rest are counted).
@@ -387,8 +398,14 @@ class BaseProposalFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             data = getattr(form, "cleaned_data", None)
             if not data:
                 continue
-            key = name_key(data["manufacturer"], data["trade_name"], data["model_version"])
-            if key in self.index.by_name:
+            key = name_key(
+                data.get("manufacturer", ""),
+                data.get("trade_name", ""),
+                data.get("model_version", ""),
+            )
+            if not key[0] or not key[1]:
+                pass  # the form says what is missing
+            elif key in self.index.by_name:
                 form.add_error("trade_name", _("The catalogue already has this model."))
             elif key in names:
                 form.add_error(
@@ -396,7 +413,7 @@ class BaseProposalFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
                     _("Model %(n)d of this list has the same name.") % {"n": names[key] + 1},
                 )
             names.setdefault(key, i)
-            udi = (data["udi_issuer"], (data["udi_di"] or "").strip().upper())
+            udi = (data.get("udi_issuer", ""), (data.get("udi_di") or "").strip().upper())
             if udi[1] and udi in udis:
                 form.add_error(
                     "udi_di",
