@@ -50,11 +50,13 @@ DEFAULT_KIND = InspectionKind.ELECTRICAL_SAFETY
 
 
 def _form_field(model: type[models.Model], name: str) -> forms.Field:
-    """The form field the register's own forms have for a model field (its range, its digits)."""
+    """The form field the register's own forms have for a model field, with the model field's
+    validators (its range: a model form checks them when it validates the instance)."""
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     form_field = field.formfield(required=False)
     assert form_field is not None
+    form_field.validators.extend(v for v in field.validators if v not in form_field.validators)
     return form_field
 
 
