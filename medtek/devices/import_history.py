@@ -5,7 +5,7 @@ was measured then. Those columns become the device's inspection plan (due as the
 own services compute it, ``services.first_due`` and ``services.due_after``) and, when the file
 gives the last inspection's result, that inspection's record with its measured values.
 
-Decisions a person importing should know (docs/domain/devices.md#inspections):
+Decisions a person importing should know (docs/domain/devices.md#recurrent-tests):
 
 - **The interval** is the device's plan interval; without one, the device model's default
   interval is used, and with neither a row that has a last inspection is refused (a plan needs an

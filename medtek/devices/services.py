@@ -31,6 +31,7 @@ from .models import (
     DeviceStatus,
     DeviceStatusChange,
     Inspection,
+    InspectionKind,
     InspectionPlan,
     add_months,
 )
@@ -621,9 +622,12 @@ def inspection_history_import_many(
     performed that inspection in medtek, least of all the person importing it, so its
     ``performed_by`` stays empty and ``note`` (which import brought it) is its notes.
 
-    Checked here again, as the single services check: the actor may change the register at
-    each device's unit, no device is scrapped, no date is in the future, and no device has an
-    active plan of the kind yet (an import adds history, it never overwrites it). Each plan and
+    The histories' values are validated by the caller with the register's form fields (the
+    importer: ``import_history.parse_history``), as ``devices_register_many``'s records are; a
+    kind, interval or result outside them is a programming error. Checked here again, as the
+    single services check: the actor may change the register at each device's unit, no device
+    is scrapped, no date is in the future, and no device has an active plan of the kind yet (an
+    import adds history, it never overwrites it). Each plan and
     each inspection gets one AuditEvent; the devices' ``next_due`` is set in one statement. The
     queries do not grow with the number of histories (the plans and records are inserted in
     batches).
@@ -631,10 +635,17 @@ def inspection_history_import_many(
     if not histories:
         return []
     ids = {h.device_id for h in histories}
-    devices = {d.pk: d for d in Device.objects.filter(pk__in=ids).select_related("unit")}
+    # The devices as values, not instances: building ten thousand devices and their units cost
+    # more than writing their plans.
+    devices = {
+        pk: (inv, status, unit_id)
+        for pk, inv, status, unit_id in Device.objects.filter(pk__in=ids).values_list(
+            "pk", "inventory_number", "status", "unit_id"
+        )
+    }
     if len(devices) != len(ids):
         raise ValidationError(_("No such device."))
-    for unit in {d.unit for d in devices.values()}:
+    for unit in Unit.objects.filter(pk__in={u for _i, _s, u in devices.values()}):
         _require_writer(actor, unit)
     taken = set(
         InspectionPlan.objects.filter(device_id__in=ids, active=True).values_list(
@@ -645,16 +656,16 @@ def inspection_history_import_many(
     plans: list[InspectionPlan] = []
     records: list[tuple[InspectionPlan, Inspection]] = []
     for history in histories:
-        device = devices[history.device_id]
-        if device.status == DeviceStatus.SCRAPPED:
+        device, status, _unit = devices[history.device_id]
+        if status == DeviceStatus.SCRAPPED:
             raise ValidationError(
                 _("%(inv)s: a scrapped device is not inspected.") % {"inv": device}
             )
-        if (device.pk, history.kind) in taken:
+        if (history.device_id, history.kind) in taken:
             raise ValidationError(
                 _("%(inv)s already has an active plan of this kind.") % {"inv": device}
             )
-        taken.add((device.pk, history.kind))
+        taken.add((history.device_id, history.kind))
         if history.last_done and history.last_done > today:
             raise ValidationError(
                 {
@@ -662,6 +673,12 @@ def inspection_history_import_many(
                     % {"inv": device}
                 }
             )
+        if (
+            history.kind not in InspectionKind.values
+            or not 1 <= history.interval_months <= 120
+            or history.result not in ("", *Inspection.Result.values)
+        ):
+            raise ValueError(f"{device}: {history} was not validated as the forms validate it")
         if history.result and history.last_done is None:
             raise ValidationError(
                 {"performed_on": _("%(inv)s: say when the inspection was done.") % {"inv": device}}
@@ -672,25 +689,24 @@ def inspection_history_import_many(
         else:
             due = first_due(history.interval_months, history.last_done)
         plan = InspectionPlan(
-            device=device,
+            device_id=history.device_id,
             kind=history.kind,
             interval_months=history.interval_months,
             last_done=history.last_done,
             next_due=due,
         )
-        # Field by field and the row's own rule: the unique and foreign-key checks would cost a
-        # query each; the database's constraints and the check above cover them.
-        plan.clean_fields(exclude={"device", "responsible"})
         plans.append(plan)
         if history.result:
             assert history.last_done is not None
             inspection = Inspection(
-                device=device, kind=history.kind, performed_on=history.last_done, notes=note
+                device_id=history.device_id,
+                kind=history.kind,
+                performed_on=history.last_done,
+                notes=note,
             )
             apply_changes(
                 inspection, {**history.values, "result": history.result}, INSPECTION_FIELDS
             )
-            inspection.clean_fields(exclude={"device", "plan", "performed_by"})
             inspection.clean()
             records.append((plan, inspection))
     InspectionPlan.objects.bulk_create(plans, batch_size=1000)
@@ -701,16 +717,36 @@ def inspection_history_import_many(
         "next_due"
     )
     Device.objects.filter(pk__in=ids).update(next_due=Subquery(earliest.values("next_due")[:1]))
-    audit.record_many(
+    # The events name the records as their ``__str__`` does, without a display lookup each.
+    kinds = {code: str(label) for code, label in InspectionKind.choices}
+    audit.record_rows(
         actor=actor,
         action=Action.INSPECTION_PLAN_CREATE,
-        items=((p, None, audit.snapshot(p)) for p in plans),
+        rows=(
+            (
+                audit.object_type(InspectionPlan),
+                str(p.pk),
+                f"{devices[p.device_id][0]}: {kinds[p.kind]} / {p.interval_months} mån",
+                None,
+                audit.snapshot(p),
+            )
+            for p in plans
+        ),
         reason=note,
     )
-    audit.record_many(
+    audit.record_rows(
         actor=actor,
         action=Action.INSPECTION_RECORD,
-        items=((i, None, audit.snapshot(i)) for _p, i in records),
+        rows=(
+            (
+                audit.object_type(Inspection),
+                str(i.pk),
+                f"{devices[i.device_id][0]} {kinds[i.kind]} {i.performed_on}: {i.result}",
+                None,
+                audit.snapshot(i),
+            )
+            for _p, i in records
+        ),
         reason=note,
     )
     return plans
