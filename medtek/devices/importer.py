@@ -9,6 +9,7 @@ import copy
 import datetime
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -33,7 +34,18 @@ from medtek.imports.registry import (
 from . import access, services
 from .filters import DeviceFilter
 from .forms import DeviceForm
-from .models import Device, DeviceModel, DeviceStatus, device_rule_errors
+from .import_catalogue import CatalogueIndex, parse_identity
+from .import_history import history_from_json, parse_history
+from .models import (
+    Device,
+    DeviceModel,
+    DeviceStatus,
+    Inspection,
+    InspectionKind,
+    InspectionPlan,
+    RiskClass,
+    device_rule_errors,
+)
 from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
 
 #: The register form's fields an import row fills (the rest of a record: its key, model, unit
@@ -58,6 +70,11 @@ _STATUS_WORDS = {
 def _d(name: str) -> Any:
     """A device field's label, as the register shows it."""
     return Device._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+
+
+def _i(name: str) -> Any:
+    """An inspection record's field label."""
+    return Inspection._meta.get_field(name).verbose_name  # type: ignore[union-attr]
 
 
 def _m(name: str) -> Any:
@@ -172,6 +189,70 @@ class DeviceImporter(Importer):
         Column(
             "next_due", ("nästa kontroll", "nästa besiktning"), read_only=True, label=_d("next_due")
         ),
+        # The device model's identity (import_catalogue): matched, never written to the model.
+        Column("udi_di", ("udi-di", "gtin", "ean"), label=_m("udi_di")),
+        Column(
+            "udi_issuer",
+            ("udi-utfärdare", "utfärdare", "udi issuer", "issuing entity"),
+            label=_m("udi_issuer"),
+        ),
+        Column(
+            "risk_class",
+            ("riskklass", "risk class", "mdr-klass"),
+            label=_m("risk_class"),
+            choices=tuple(RiskClass.choices),
+        ),
+        Column("emdn_code", ("emdn", "emdn-kod", "emdn code"), label=_m("emdn_code")),
+        # The device's inspection history (import_history).
+        Column(
+            "inspection_interval_months",
+            (
+                "kontrollintervall",
+                "intervall (mån)",
+                "kontrollintervall (mån)",
+                "intervall",
+                "inspection interval",
+                "interval (months)",
+            ),
+            label=gettext_lazy("inspection interval (months)"),
+        ),
+        Column(
+            "last_inspection_on",
+            ("senaste kontroll", "senast kontrollerad", "senaste besiktning"),
+            label=gettext_lazy("last inspection"),
+        ),
+        Column(
+            "inspection_kind",
+            ("kontrolltyp", "typ av kontroll"),
+            label=gettext_lazy("inspection kind"),
+            choices=tuple(InspectionKind.choices),
+        ),
+        Column(
+            "inspection_result",
+            ("resultat", "kontrollresultat"),
+            label=gettext_lazy("inspection result"),
+            choices=tuple(Inspection.Result.choices),
+        ),
+        Column(
+            "protective_earth_ohm",
+            ("skyddsjord", "skyddsjord (ohm)", "skyddsjord (Ω)", "protective earth (ohm)"),
+            label=_i("protective_earth_ohm"),
+        ),
+        Column(
+            "insulation_mohm",
+            ("isolationsresistans", "isolationsresistans (mohm)", "isolation (MΩ)"),
+            label=_i("insulation_mohm"),
+        ),
+        Column(
+            "equipment_leakage_ua",
+            ("läckström", "läckström (µa)", "apparatläckström", "equipment leakage (µa)"),
+            label=_i("equipment_leakage_ua"),
+        ),
+        Column(
+            "patient_leakage_ua",
+            ("patientläckström", "patientläckström (µa)", "patient leakage (µa)"),
+            label=_i("patient_leakage_ua"),
+        ),
     )
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:
@@ -185,13 +266,8 @@ class DeviceImporter(Importer):
             by_name.setdefault(u["name"].casefold(), []).append(u)
         self._unit_by_name = by_name
         self._writable = {u["pk"] for u in self._units}
-        self._models: dict[tuple[str, str, str], DeviceModel] = {}
-        self._model_by_pk: dict[int, DeviceModel] = {}
-        for m in access.device_models_visible_to(actor):
-            self._models[
-                (m.manufacturer.casefold(), m.trade_name.casefold(), m.model_version.casefold())
-            ] = m
-            self._model_by_pk[m.pk] = m
+        self._catalogue = CatalogueIndex(access.device_models_visible_to(actor))
+        self._model_by_pk = self._catalogue.by_pk
 
     def may_import(self) -> bool:
         return bool(self._units)
@@ -249,7 +325,7 @@ class DeviceImporter(Importer):
     def _validate_row(
         self, row: dict[str, str], key: str, existing: dict[str, Device], iso_first: bool
     ) -> RowResult:
-        result = RowResult(key=key)
+        result = _DeviceRow(key=key)
         err = result.errors.append
         if not key:
             err(("inventory_number", _("The inventory number is missing.")))
@@ -260,6 +336,12 @@ class DeviceImporter(Importer):
         cleaned, field_errors = clean_row_fields(row, iso_first)
         result.errors.extend(field_errors)
         model = self._model(row, err)
+        history, history_errors = parse_history(
+            row,
+            default_interval=model.inspection_interval_months if model else None,
+            model_known=model is not None,
+        )
+        result.errors.extend(history_errors)
         unit = self._unit(row, err)
         status = self._status(row, err)
         current = existing.get(key.upper()) if key else None
@@ -300,13 +382,18 @@ class DeviceImporter(Importer):
             err(("acceptance_checked_on", refusal))
         if current is None and status == DeviceStatus.SCRAPPED:
             err(("status", _("A new device cannot be registered as scrapped.")))
+        elif history is not None and values["status"] == DeviceStatus.SCRAPPED:
+            err(("last_inspection_on", _("A scrapped device is not inspected.")))
         if result.errors:
             return result
         result.fields = frozenset(row)
+        result.history = history
         if current is None:
             result.data = {
                 k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()
             }
+            if history is not None:
+                result.data[_HISTORY] = history
         else:
             result.existing_pk = current.pk
             result.obj = Device(**values)
@@ -314,24 +401,26 @@ class DeviceImporter(Importer):
         return result
 
     def _model(self, row: dict[str, str], err: Any) -> DeviceModel | None:
-        manufacturer = row.get("manufacturer", "").strip()
-        trade_name = row.get("trade_name", "").strip()
-        version = row.get("model_version", "").strip()
-        if not manufacturer or not trade_name:
-            if not manufacturer:
+        """The row's device model: by its UDI-DI if it has one, else by its name
+        (``import_catalogue``); what the row says of the model must agree with it."""
+        identity, errors = parse_identity(row)
+        for error in errors:
+            err(error)
+        if not identity.manufacturer or not identity.trade_name:
+            if not identity.manufacturer:
                 err(("manufacturer", _("The manufacturer is missing.")))
-            if not trade_name:
+            if not identity.trade_name:
                 err(("trade_name", _("The trade name is missing.")))
             return None
-        model = self._models.get(
-            (manufacturer.casefold(), trade_name.casefold(), version.casefold())
-        )
-        if model is None:
+        model, contradictions = self._catalogue.match(identity)
+        for error in contradictions:
+            err(error)
+        if model is None and not contradictions:
             err(
                 (
                     "trade_name",
                     _("No device model “%(m)s” in the catalogue: add it under Device models first.")
-                    % {"m": f"{manufacturer} {trade_name} {version}".strip()},
+                    % {"m": identity.text},
                 )
             )
         return model
@@ -424,14 +513,55 @@ class DeviceImporter(Importer):
                     updates.append((len(out), result))
             out.append(Committed(errors=errors))  # the rows written get theirs below
         pks = services.devices_register_many(
-            actor=self.actor, records=[record for _i, record in new], reason=reason
+            actor=self.actor,
+            records=[{k: v for k, v in record.items() if k != _HISTORY} for _i, record in new],
+            reason=reason,
         )
-        for (i, _record), pk in zip(new, pks, strict=True):
+        histories = []
+        for (i, record), pk in zip(new, pks, strict=True):
             out[i] = Committed("created", pk)
+            if record.get(_HISTORY):
+                histories.append(history_from_json(pk, record[_HISTORY]))
         for i, result in updates:
             current = existing[result.key.upper()]
             out[i] = Committed(self._update(result, current, reason), current.pk)
+        histories.extend(self._added_history(updates, existing, out))
+        services.inspection_history_import_many(
+            actor=self.actor,
+            histories=histories,
+            note=_("%(reason)s: performed before medtek; who performed it is not recorded.")
+            % {"reason": reason},
+        )
         return out
+
+    def _added_history(
+        self,
+        updates: Sequence[tuple[int, RowResult]],
+        existing: dict[str, Device],
+        out: list[Committed],
+    ) -> list[services.ImportedHistory]:
+        """The history an update adds: a plan of a kind the device has no active plan of yet.
+        A device that has one keeps it as it is (an import adds history, it never overwrites
+        what the register has recorded since); its row's outcome is that of its other fields.
+        """
+        wanted = [
+            (i, existing[r.key.upper()], r.history)
+            for i, r in updates
+            if isinstance(r, _DeviceRow) and r.history is not None
+        ]
+        if not wanted:
+            return []
+        planned = set(
+            InspectionPlan.objects.filter(
+                device_id__in=[d.pk for _i, d, _h in wanted], active=True
+            ).values_list("device_id", "kind")
+        )
+        added = []
+        for i, device, history in wanted:
+            if (device.pk, history["kind"]) not in planned:
+                added.append(history_from_json(device.pk, history))
+                out[i] = Committed("updated", device.pk)
+        return added
 
     def _recheck(
         self, record: dict[str, Any], existing: dict[str, Device]
@@ -496,6 +626,17 @@ class DeviceImporter(Importer):
             )
         qs = filterset.qs.order_by("inventory_number")
         return EXPORT_HEADER, (device_export_row(d) for d in qs.iterator(chunk_size=2000))
+
+
+#: Where a new row's prepared data keeps its inspection history (not a field of the device).
+_HISTORY = "inspection_history"
+
+
+@dataclass
+class _DeviceRow(RowResult):
+    """A row's result, with its inspection history (``import_history.parse_history``)."""
+
+    history: dict[str, Any] | None = None
 
 
 _DATE_FIELDS = frozenset(

@@ -4,11 +4,12 @@ AuditEvent in the same transaction. Views, API, imports and commands all call th
 import datetime
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +31,7 @@ from .models import (
     DeviceStatus,
     DeviceStatusChange,
     Inspection,
+    InspectionKind,
     InspectionPlan,
     add_months,
 )
@@ -272,6 +274,20 @@ def _refresh_next_due(device: Device, *, save: bool = True) -> None:
             device.save(update_fields=["next_due"])
 
 
+def first_due(interval_months: int, last_done: datetime.date | None) -> datetime.date:
+    """When a new plan is first due: one interval after it was last done, or now if it never
+    was (nobody can say the device is safe until it has been inspected)."""
+    return add_months(last_done, interval_months) if last_done else timezone.localdate()
+
+
+def due_after(performed_on: datetime.date, interval_months: int, result: str) -> datetime.date:
+    """When a plan is due after an inspection: one interval on after a pass, at once after a
+    fail (the device must be re-tested after repair)."""
+    if result == Inspection.Result.PASS:
+        return add_months(performed_on, interval_months)
+    return performed_on
+
+
 @transaction.atomic
 def inspection_plan_create(
     *,
@@ -290,7 +306,7 @@ def inspection_plan_create(
     if device.status == DeviceStatus.SCRAPPED:
         raise ValidationError(_("A scrapped device is not inspected."))
     if next_due is None:
-        next_due = add_months(last_done, interval_months) if last_done else timezone.localdate()
+        next_due = first_due(interval_months, last_done)
     plan = InspectionPlan(
         device=device,
         kind=kind,
@@ -360,10 +376,7 @@ def inspection_record(
     plan_before = audit.snapshot(plan)
     if plan.last_done is None or performed_on >= plan.last_done:
         plan.last_done = performed_on
-        if inspection.result == Inspection.Result.PASS:
-            plan.next_due = add_months(performed_on, plan.interval_months)
-        else:
-            plan.next_due = performed_on
+        plan.next_due = due_after(performed_on, plan.interval_months, inspection.result)
         plan.save(update_fields=["last_done", "next_due"])
         _refresh_next_due(device)
     audit.record(
@@ -577,3 +590,163 @@ def _json_date(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# Inspection history (imports) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedHistory:
+    """A device's inspections as an old register kept them: a plan of ``kind`` every
+    ``interval_months``, last done on ``last_done``, and, where the register kept it, that last
+    inspection's ``result`` with its measured values (``INSPECTION_FIELDS`` by name)."""
+
+    device_id: int
+    kind: str
+    interval_months: int
+    last_done: datetime.date | None = None
+    result: str = ""  # "": the register kept no record of the last inspection
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@transaction.atomic
+def inspection_history_import_many(
+    *, actor: Any, histories: Sequence[ImportedHistory], note: str
+) -> list[InspectionPlan]:
+    """Give many devices their inspection history at once: the import path of
+    ``inspection_plan_create`` and ``inspection_record``.
+
+    Each history becomes an active plan, due when those services would make it due
+    (``first_due`` after its last inspection, or ``due_after`` that inspection's result); a
+    history with a result also becomes that inspection's record, on ``last_done``. Nobody
+    performed that inspection in medtek, least of all the person importing it, so its
+    ``performed_by`` stays empty and ``note`` (which import brought it) is its notes.
+
+    The histories' values are validated by the caller with the register's form fields (the
+    importer: ``import_history.parse_history``), as ``devices_register_many``'s records are; a
+    kind, interval or result outside them is a programming error. Checked here again, as the
+    single services check: the actor may change the register at each device's unit, no device
+    is scrapped, no date is in the future, and no device has an active plan of the kind yet (an
+    import adds history, it never overwrites it). Each plan and
+    each inspection gets one AuditEvent; the devices' ``next_due`` is set in one statement. The
+    queries do not grow with the number of histories (the plans and records are inserted in
+    batches).
+    """
+    if not histories:
+        return []
+    ids = {h.device_id for h in histories}
+    # The devices as values, not instances: building ten thousand devices and their units cost
+    # more than writing their plans.
+    devices = {
+        pk: (inv, status, unit_id)
+        for pk, inv, status, unit_id in Device.objects.filter(pk__in=ids).values_list(
+            "pk", "inventory_number", "status", "unit_id"
+        )
+    }
+    if len(devices) != len(ids):
+        raise ValidationError(_("No such device."))
+    for unit in Unit.objects.filter(pk__in={u for _i, _s, u in devices.values()}):
+        _require_writer(actor, unit)
+    taken = set(
+        InspectionPlan.objects.filter(device_id__in=ids, active=True).values_list(
+            "device_id", "kind"
+        )
+    )
+    today = timezone.localdate()
+    plans: list[InspectionPlan] = []
+    records: list[tuple[InspectionPlan, Inspection]] = []
+    for history in histories:
+        device, status, _unit = devices[history.device_id]
+        if status == DeviceStatus.SCRAPPED:
+            raise ValidationError(
+                _("%(inv)s: a scrapped device is not inspected.") % {"inv": device}
+            )
+        if (history.device_id, history.kind) in taken:
+            raise ValidationError(
+                _("%(inv)s already has an active plan of this kind.") % {"inv": device}
+            )
+        taken.add((history.device_id, history.kind))
+        if history.last_done and history.last_done > today:
+            raise ValidationError(
+                {
+                    "performed_on": _("%(inv)s: the inspection date is in the future.")
+                    % {"inv": device}
+                }
+            )
+        if (
+            history.kind not in InspectionKind.values
+            or not 1 <= history.interval_months <= 120
+            or history.result not in ("", *Inspection.Result.values)
+        ):
+            raise ValueError(f"{device}: {history} was not validated as the forms validate it")
+        if history.result and history.last_done is None:
+            raise ValidationError(
+                {"performed_on": _("%(inv)s: say when the inspection was done.") % {"inv": device}}
+            )
+        if history.result:
+            assert history.last_done is not None
+            due = due_after(history.last_done, history.interval_months, history.result)
+        else:
+            due = first_due(history.interval_months, history.last_done)
+        plan = InspectionPlan(
+            device_id=history.device_id,
+            kind=history.kind,
+            interval_months=history.interval_months,
+            last_done=history.last_done,
+            next_due=due,
+        )
+        plans.append(plan)
+        if history.result:
+            assert history.last_done is not None
+            inspection = Inspection(
+                device_id=history.device_id,
+                kind=history.kind,
+                performed_on=history.last_done,
+                notes=note,
+            )
+            apply_changes(
+                inspection, {**history.values, "result": history.result}, INSPECTION_FIELDS
+            )
+            inspection.clean()
+            records.append((plan, inspection))
+    InspectionPlan.objects.bulk_create(plans, batch_size=1000)
+    for plan, inspection in records:
+        inspection.plan = plan
+    Inspection.objects.bulk_create([i for _p, i in records], batch_size=1000)
+    earliest = InspectionPlan.objects.filter(device=OuterRef("pk"), active=True).order_by(
+        "next_due"
+    )
+    Device.objects.filter(pk__in=ids).update(next_due=Subquery(earliest.values("next_due")[:1]))
+    # The events name the records as their ``__str__`` does, without a display lookup each.
+    kinds = {code: str(label) for code, label in InspectionKind.choices}
+    audit.record_rows(
+        actor=actor,
+        action=Action.INSPECTION_PLAN_CREATE,
+        rows=(
+            (
+                audit.object_type(InspectionPlan),
+                str(p.pk),
+                f"{devices[p.device_id][0]}: {kinds[p.kind]} / {p.interval_months} mån",
+                None,
+                audit.snapshot(p),
+            )
+            for p in plans
+        ),
+        reason=note,
+    )
+    audit.record_rows(
+        actor=actor,
+        action=Action.INSPECTION_RECORD,
+        rows=(
+            (
+                audit.object_type(Inspection),
+                str(i.pk),
+                f"{devices[i.device_id][0]} {kinds[i.kind]} {i.performed_on}: {i.result}",
+                None,
+                audit.snapshot(i),
+            )
+            for _p, i in records
+        ),
+        reason=note,
+    )
+    return plans

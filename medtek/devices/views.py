@@ -3,21 +3,25 @@
 import datetime
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from medtek.core.formviews import changes_of, form_view
 from medtek.core.listing import list_page
+from medtek.imports.access import session_for_user
+from medtek.imports.models import ImportSession
 from medtek.organisation.access import units_visible_to
 
-from . import access, services
+from . import access, import_catalogue, services
 from .filters import DeviceFilter, DeviceModelFilter
 from .forms import (
     DeviceForm,
@@ -312,3 +316,63 @@ def device_model_edit(request: HttpRequest, pk: int) -> HttpResponse:
         cancel_url=_model_url(model.pk),
         success_url=lambda m: _model_url(m.pk),
     )
+
+
+# The catalogue from an import file -------------------------------------------------------------
+
+
+@login_required
+def import_models(request: HttpRequest, pk: int) -> HttpResponse:
+    """The device models an import file names that the catalogue lacks, to accept (corrected
+    where need be) as one group: for the person importing, if they may add to the catalogue."""
+    session = session_for_user(request.user, pk, write=True)
+    if session.kind != "devices":
+        raise Http404
+    if not access.may_change_register(request.user):
+        raise PermissionDenied
+    detail = reverse("imports:session_detail", args=[session.pk])
+    if session.status in _CLOSED_SESSION:
+        messages.error(request, _("This import can no longer be changed."))
+        return redirect(detail)
+    found = import_catalogue.proposals(session, request.user)
+    if request.method == "POST":
+        formset = import_catalogue.proposal_formset(request.user, found, request.POST)
+        if formset.is_valid():
+            try:
+                created = import_catalogue.create_proposed_models(
+                    actor=request.user,
+                    session=session,
+                    models=[form.cleaned_data for form in formset.forms],
+                )
+            except import_catalogue.GroupRefused as refused:
+                for i, error in refused.errors.items():
+                    formset.forms[i].add_error(None, error)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(detail)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)d device model added to the catalogue. Check the rows again.",
+                        "%(n)d device models added to the catalogue. Check the rows again.",
+                        len(created),
+                    )
+                    % {"n": len(created)},
+                )
+                return redirect(detail)
+    else:
+        formset = import_catalogue.proposal_formset(request.user, found)
+    items = [(form, found[i] if i < len(found) else None) for i, form in enumerate(formset.forms)]
+    return render(
+        request,
+        "devices/import_models.html",
+        {"session": session, "formset": formset, "items": items},
+    )
+
+
+_CLOSED_SESSION = (
+    ImportSession.Status.COMMITTING,
+    ImportSession.Status.COMMITTED,
+    ImportSession.Status.REJECTED,
+)

@@ -317,6 +317,16 @@ def _restart(session: ImportSession) -> None:
     session.save()
 
 
+@transaction.atomic
+def session_reset(*, actor: Any, session: ImportSession) -> ImportSession:
+    """Have every row validated again, as after a new mapping: for when what the rows are
+    checked against has changed (the catalogue has gained the models the file names)."""
+    session = _sessions().select_for_update().get(pk=session.pk)
+    _require_open(session, actor)
+    _restart(session)
+    return session
+
+
 def _sessions() -> QuerySet[ImportSession]:
     """Sessions without their stored file: saving such a session (after every chunk, for the
     progress bar) writes its other fields only, not the whole file again."""
