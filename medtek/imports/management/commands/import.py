@@ -12,6 +12,7 @@ from django.utils import translation
 from medtek.core.audit import audit_context
 from medtek.imports import registry, services
 from medtek.imports.models import ImportRow, ImportSession
+from medtek.imports.resume import resume_session
 from medtek.organisation.models import User
 
 
@@ -26,8 +27,14 @@ class Command(BaseCommand):
     help = "Import a CSV or XLSX file (e.g. devices) through the import workflow."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=registry.kinds())
-        parser.add_argument("file", type=Path)
+        parser.add_argument("kind", nargs="?", choices=registry.kinds())
+        parser.add_argument("file", nargs="?", type=Path)
+        parser.add_argument(
+            "--resume",
+            type=int,
+            metavar="SESSION_ID",
+            help="Finish an import session that stopped half way (on the web or here).",
+        )
         parser.add_argument("--user", required=True, help="User name of the person importing.")
         parser.add_argument(
             "--mode", choices=ImportSession.Mode.values, default=ImportSession.Mode.ALL_OR_NOTHING
@@ -46,9 +53,6 @@ class Command(BaseCommand):
             actor = User.objects.get(username=options["user"], is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"No active user {options['user']!r}.") from None
-        path: Path = options["file"]
-        if not path.is_file():
-            raise CommandError(f"{path} is not a file.")
         show = not options["no_progress"]
         err = sys.stderr
 
@@ -59,6 +63,24 @@ class Command(BaseCommand):
         def committing(s: ImportSession) -> None:
             if show:
                 progress_bar("importing", s.committed_rows, s.valid_rows, err)
+
+        if options["resume"] is not None:
+            session = resume_session(
+                self,
+                actor,
+                options["resume"],
+                mode=options["mode"],
+                dry_run=options["dry_run"],
+                progress=(validating, committing) if show else None,
+            )
+            if session is not None:
+                self._report(session)
+            return
+        path: Path | None = options["file"]
+        if options["kind"] is None or path is None:
+            raise CommandError("Give the kind and the file to import, or --resume SESSION_ID.")
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file.")
 
         with audit_context(source="cli"):
             session = services.session_create(
@@ -90,6 +112,9 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(exc.messages)) from None
             if show:
                 err.write("\n")
+        self._report(session)
+
+    def _report(self, session: ImportSession) -> None:
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported: {session.created_count} created, {session.updated_count} updated, "
