@@ -227,7 +227,7 @@ def session_run(request: HttpRequest, pk: int) -> HttpResponse:
     loaded again with its outcome."""
     session = session_for_user(request.user, pk)
     run = background.run_state(session)
-    if run is None:
+    if run is None and request.headers.get("HX-Request"):
         return _to_detail(request, session)
     return render(
         request,
