@@ -1,4 +1,4 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` (server and background worker) and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_VERSION := 25.3
@@ -23,6 +23,9 @@ run: install
 	DEBUG=true $(PY) -m medtek demo --if-empty
 	@echo ""
 	@echo "medtek runs on http://$(HOST):$(PORT)/ — log in with a user name above."
+	@echo "The background worker (large imports) runs beside it and stops with it."
+	DEBUG=true $(PY) -m medtek db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) -m medtek runserver $(HOST):$(PORT)
 
 # Tests run with a throw-away key; DATABASE_URL (if set) selects PostgreSQL.

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "medtek.core",
     "medtek.organisation",
     "medtek.imports",
@@ -330,6 +332,33 @@ if OUTBOX_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured(f"OUTBOX_MAX_ATTEMPTS={OUTBOX_MAX_ATTEMPTS} must be at least 1")
 if OUTBOX_RETRY_SECONDS < 0:
     raise ImproperlyConfigured(f"OUTBOX_RETRY_SECONDS={OUTBOX_RETRY_SECONDS} must not be negative")
+
+# Background tasks (ADR 0019): queued in the database, in the transaction that asks for them, and
+# run by `medtek db_worker` (`make run` starts one beside the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Imports: files of more data rows than IMPORT_INLINE_ROWS are validated and imported by the
+# background worker, never in a web request (smaller ones still run in the request); a background
+# run without progress for IMPORT_RUN_STALE_SECONDS counts as stopped (its owner may resume it);
+# a run waiting IMPORT_WORKER_WAIT_SECONDS for a worker makes the page say that none is running;
+# and a session untouched for IMPORT_SESSION_EXPIRY_DAYS loses its stored rows (`medtek
+# import_expire`, daily).
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 5000)
+IMPORT_RUN_STALE_SECONDS = env_int("IMPORT_RUN_STALE_SECONDS", 300)
+IMPORT_WORKER_WAIT_SECONDS = env_int("IMPORT_WORKER_WAIT_SECONDS", 60)
+IMPORT_SESSION_EXPIRY_DAYS = env_int("IMPORT_SESSION_EXPIRY_DAYS", 14)
+if min(IMPORT_INLINE_ROWS, IMPORT_RUN_STALE_SECONDS, IMPORT_WORKER_WAIT_SECONDS) < 0:
+    raise ImproperlyConfigured(
+        "IMPORT_INLINE_ROWS, IMPORT_RUN_STALE_SECONDS and IMPORT_WORKER_WAIT_SECONDS must not be "
+        "negative"
+    )
+if IMPORT_SESSION_EXPIRY_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"IMPORT_SESSION_EXPIRY_DAYS={IMPORT_SESSION_EXPIRY_DAYS} must be at least 1"
+    )
+# For tests only (not read from the environment): seconds an import pauses after writing each
+# chunk, so that a test can stop a worker in the middle of a commit.
+IMPORT_CHUNK_PAUSE = 0.0
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

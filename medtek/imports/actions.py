@@ -13,3 +13,6 @@ class Action(models.TextChoices):
     IMPORT_PROFILE_LOAD = "import.profile_load", _("Import profile read from a file")
     IMPORT_VALIDATE = "import.validate", _("Import validated")
     IMPORT_COMMIT = "import.commit", _("Import carried out")
+    IMPORT_QUEUE = "import.queue", _("Import queued to run in the background")
+    IMPORT_EXPIRE = "import.expire", _("Unfinished import expired, its rows removed")
+    IMPORT_REMOVE_ROWS = "import.remove_rows", _("Rows of a finished import removed")

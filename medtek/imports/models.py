@@ -57,6 +57,7 @@ class ImportSession(models.Model):
         COMMITTING = "committing", _("Importing")
         COMMITTED = "committed", _("Imported")
         REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
@@ -112,6 +113,20 @@ class ImportSession(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     committed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The run that validates or commits the session outside a web request (imports.background):
+    # the id of its queued task (or of the command line's run), who asked for it and when, and
+    # the time of its last progress. Empty when no run is under way.
+    run_id = models.CharField(max_length=64, blank=True)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    run_requested_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    run_error = models.TextField(blank=True, help_text="Why the last run stopped short, if it did.")
+    rows_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stored rows were removed (imports.expiry)."
+    )
 
     class Meta:
         verbose_name = _("import session")

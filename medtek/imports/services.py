@@ -10,10 +10,12 @@ Rules the users rely on:
 - every created or changed record gets its AuditEvent, tagged with the session's batch id.
 """
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -256,8 +258,11 @@ def session_set_mapping(
 ) -> ImportSession:
     """Map columns by hand (the user confirms or changes what was suggested, and leaves
     columns out); re-validation starts from scratch."""
+    from .background import require_idle  # it builds on this module
+
     session = _sessions().select_for_update().get(pk=session.pk)
     _require_open(session, actor)
+    require_idle(session)
     columns = registry.get(session.kind).columns
     known = {c.name for c in columns}
     session.ignored = [h for h in session.headers if h in set(ignored)]
@@ -308,7 +313,11 @@ def session_set_values(
 
 
 def _restart(session: ImportSession) -> None:
-    """Every row waits for validation again, with what the session now says of the file."""
+    """Every row waits for validation again, with what the session now says of the file;
+    refused while a run (in the background or on the command line) works on the session."""
+    from .background import require_idle  # it builds on this module
+
+    require_idle(session)
     mapping_rules.forget_reader(session)
     rows.reset(session)
     session.status = ImportSession.Status.UPLOADED
@@ -340,11 +349,19 @@ def _require_open(session: ImportSession, actor: Any) -> None:
         ImportSession.Status.COMMITTING,
         ImportSession.Status.COMMITTED,
         ImportSession.Status.REJECTED,
+        ImportSession.Status.EXPIRED,
     ):
         raise ValidationError(_("This import can no longer be changed."))
 
 
 # Validation ------------------------------------------------------------------------------------
+
+
+def check_validate(actor: Any, session: ImportSession) -> None:
+    """Refuse validation that cannot start (also before it is queued, imports.background)."""
+    _require_open(session, actor)
+    if session.file_errors:
+        raise ValidationError(session.file_errors)
 
 
 def session_validate(
@@ -360,9 +377,7 @@ def session_validate(
     transaction and a page can poll for progress.
     """
     session = _sessions().get(pk=session.pk)
-    _require_open(session, actor)
-    if session.file_errors:
-        raise ValidationError(session.file_errors)
+    check_validate(actor, session)
     importer = _importer(session, actor)
     duplicates = _duplicate_keys(session, importer.key_field)
     counts = rows.count(session)
@@ -469,17 +484,8 @@ def _row_errors(
 # Commit ----------------------------------------------------------------------------------------
 
 
-def session_commit(
-    *,
-    actor: Any,
-    session: ImportSession,
-    mode: str,
-    max_rows: int | None = None,
-    progress: Progress | None = None,
-) -> ImportSession:
-    """Write the validated rows. What may have changed since the preview (the register, the
-    actor's rights) is checked again inside the commit's transaction (``Importer.commit``)."""
-    session = _sessions().get(pk=session.pk)
+def check_commit(actor: Any, session: ImportSession, mode: str) -> None:
+    """Refuse a commit that cannot start (also before it is queued, imports.background)."""
     if session.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if session.status == ImportSession.Status.COMMITTED:
@@ -492,15 +498,7 @@ def session_commit(
         )
     if mode not in ImportSession.Mode.values:
         raise ValidationError({"mode": _("Choose all-or-nothing or valid rows only.")})
-    importer = _importer(session, actor)
-    with audit.audit_context(source="import", batch=str(session.batch)):
-        if mode == ImportSession.Mode.ALL_OR_NOTHING:
-            return _commit_all(actor, session, importer)
-        return _commit_valid_only(actor, session, importer, max_rows, progress)
-
-
-def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer) -> ImportSession:
-    if session.error_rows:
+    if mode == ImportSession.Mode.ALL_OR_NOTHING and session.error_rows:
         raise ValidationError(
             ngettext(
                 "%(n)d row has errors, so nothing was imported. Fix the file, or import the "
@@ -511,6 +509,28 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
             )
             % {"n": session.error_rows}
         )
+
+
+def session_commit(
+    *,
+    actor: Any,
+    session: ImportSession,
+    mode: str,
+    max_rows: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSession:
+    """Write the validated rows. What may have changed since the preview (the register, the
+    actor's rights) is checked again inside the commit's transaction (``Importer.commit``)."""
+    session = _sessions().get(pk=session.pk)
+    check_commit(actor, session, mode)
+    importer = _importer(session, actor)
+    with audit.audit_context(source="import", batch=str(session.batch)):
+        if mode == ImportSession.Mode.ALL_OR_NOTHING:
+            return _commit_all(actor, session, importer)
+        return _commit_valid_only(actor, session, importer, max_rows, progress)
+
+
+def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer) -> ImportSession:
     with transaction.atomic():
         if _lock(session) == ImportSession.Status.COMMITTED:  # by a commit that ran at once
             raise ValidationError(_("This file has already been imported."))
@@ -605,6 +625,8 @@ def _commit_chunk(
         else:
             row.status, row.object_id = outcome.outcome, str(outcome.pk)
     rows.save([r for r in chunk if r.status != ImportRow.Status.VALID], ["status", "object_id"])
+    if settings.IMPORT_CHUNK_PAUSE:  # tests only: time to stop a worker in mid-commit
+        time.sleep(settings.IMPORT_CHUNK_PAUSE)
     return stale
 
 

@@ -16,5 +16,7 @@ urlpatterns = [
     path("profiles/<int:pk>/export/", views.profile_export, name="profile_export"),
     path("<int:pk>/validate/", views.session_validate, name="session_validate"),
     path("<int:pk>/commit/", views.session_commit, name="session_commit"),
+    path("<int:pk>/run/", views.session_run, name="session_run"),
+    path("<int:pk>/resume/", views.session_resume, name="session_resume"),
     path("<int:pk>/failed-rows/", views.session_failed_rows, name="session_failed_rows"),
 ]

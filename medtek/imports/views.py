@@ -19,7 +19,7 @@ from medtek.core.access import one_or_404
 from medtek.core.exports import export_response
 from medtek.core.listing import list_page
 
-from . import mapping, profiles, registry, services, summary
+from . import background, mapping, profiles, registry, services, summary
 from .access import session_for_user, sessions_visible_to
 from .filters import ImportSessionFilter
 from .forms import (
@@ -123,6 +123,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ImportSession.Status.COMMITTING,
         ImportSession.Status.COMMITTED,
         ImportSession.Status.REJECTED,
+        ImportSession.Status.EXPIRED,
     )
     value_form = None
     if is_owner and open_ and not session.file_errors:
@@ -158,6 +159,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "is_owner": is_owner,
             "is_open": open_,
+            "run": background.run_state(session),
         },
     )
 
@@ -298,6 +300,8 @@ def _progress(request: HttpRequest, session: ImportSession, step_url: str) -> Ht
 def session_validate(request: HttpRequest, pk: int) -> HttpResponse:
     """Validate a step of rows (htmx polls this for a progress bar), or all rows without JS."""
     session = session_for_user(request.user, pk, write=True)
+    if background.in_background(session):
+        return _start_run(request, session, mode=None)
     step = STEP_ROWS if request.headers.get("HX-Request") else None
     try:
         session = services.session_validate(actor=request.user, session=session, max_rows=step)
@@ -324,6 +328,8 @@ def session_commit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose how to import."))
         return redirect(detail)
     mode = form.cleaned_data["mode"]
+    if background.in_background(session):
+        return _start_run(request, session, mode=mode)
     step = (
         STEP_ROWS
         if (request.headers.get("HX-Request") and mode == ImportSession.Mode.VALID_ONLY)
@@ -352,6 +358,51 @@ def session_commit(request: HttpRequest, pk: int) -> HttpResponse:
         response["HX-Redirect"] = detail
         return response
     return redirect(detail)
+
+
+def _to_detail(request: HttpRequest, session: ImportSession) -> HttpResponse:
+    detail = reverse("imports:session_detail", args=[session.pk])
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = detail
+        return response
+    return redirect(detail)
+
+
+def _start_run(request: HttpRequest, session: ImportSession, mode: str | None) -> HttpResponse:
+    """A large file's validation or commit goes to the background worker; the page shows its
+    progress (``session_run``)."""
+    try:
+        background.start(actor=request.user, session=session, mode=mode)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _to_detail(request, session)
+
+
+@login_required
+def session_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The background run's progress, which the page polls; once the run is over, the page is
+    loaded again with its outcome."""
+    session = session_for_user(request.user, pk)
+    run = background.run_state(session)
+    if run is None and request.headers.get("HX-Request"):
+        return _to_detail(request, session)
+    return render(
+        request,
+        "imports/_run.html",
+        {"session": session, "run": run, "is_owner": session.created_by_id == request.user.pk},
+    )
+
+
+@login_required
+@require_POST
+def session_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_for_user(request.user, pk, write=True)
+    try:
+        background.resume(actor=request.user, session=session)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _to_detail(request, session)
 
 
 @login_required

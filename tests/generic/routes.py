@@ -84,6 +84,7 @@ WRITE_PAGES = frozenset(
     | {"submit", "register", "correct"}
     | {"approve", "return", "send", "manufacturer-copy", "reply", "supplement", "close"}
     | {"notification", "version", "done", "verify", "sign"}
+    | {"resume"}
 )
 
 

@@ -24,6 +24,7 @@ from medtek.core.audit import audit_context
 from medtek.imports import profiles, registry, services
 from medtek.imports.models import ImportProfile, ImportRow, ImportSession
 from medtek.imports.parsing import size_error
+from medtek.imports.resume import resume_session
 from medtek.organisation.models import User
 
 #: Exit statuses (see the module's docstring).
@@ -42,8 +43,14 @@ class Command(BaseCommand):
     help = "Import a CSV or XLSX file (e.g. devices) through the import workflow."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=registry.kinds())
-        parser.add_argument("file", type=Path)
+        parser.add_argument("kind", nargs="?", choices=registry.kinds())
+        parser.add_argument("file", nargs="?", type=Path)
+        parser.add_argument(
+            "--resume",
+            type=int,
+            metavar="SESSION_ID",
+            help="Finish an import session that stopped half way (on the web or here).",
+        )
         parser.add_argument("--user", required=True, help="User name of the person importing.")
         parser.add_argument(
             "--mode", choices=ImportSession.Mode.values, default=ImportSession.Mode.ALL_OR_NOTHING
@@ -86,13 +93,6 @@ class Command(BaseCommand):
             raise CommandError(
                 _("No active user “%(user)s”.") % {"user": options["user"]}, returncode=UNREADABLE
             ) from None
-        path: Path = options["file"]
-        if not path.is_file():
-            raise CommandError(_("%(path)s is not a file.") % {"path": path}, returncode=UNREADABLE)
-        too_large = size_error(path.stat().st_size)
-        if too_large:  # said before a byte is read
-            raise CommandError(f"{path}: {too_large}", returncode=UNREADABLE)
-        profile = self._profile(actor, options)
         show = not options["no_progress"]
         err = sys.stderr
 
@@ -103,6 +103,31 @@ class Command(BaseCommand):
         def committing(s: ImportSession) -> None:
             if show:
                 progress_bar(_("importing"), s.committed_rows, s.valid_rows, err)
+
+        if options["resume"] is not None:
+            resumed = resume_session(
+                self,
+                actor,
+                options["resume"],
+                mode=options["mode"],
+                dry_run=options["dry_run"],
+                progress=(validating, committing) if show else None,
+            )
+            if resumed is not None:
+                self._imported(resumed)
+            return
+        path: Path | None = options["file"]
+        if options["kind"] is None or path is None:
+            raise CommandError(
+                _("Give the kind and the file to import, or --resume SESSION_ID."),
+                returncode=UNREADABLE,
+            )
+        if not path.is_file():
+            raise CommandError(_("%(path)s is not a file.") % {"path": path}, returncode=UNREADABLE)
+        too_large = size_error(path.stat().st_size)
+        if too_large:  # said before a byte is read
+            raise CommandError(f"{path}: {too_large}", returncode=UNREADABLE)
+        profile = self._profile(actor, options)
 
         with audit_context(source="cli"):
             try:
@@ -157,6 +182,10 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(exc.messages), returncode=ROWS_WITH_ERRORS) from None
             if show:
                 err.write("\n")
+        self._imported(session)
+
+    def _imported(self, session: ImportSession) -> None:
+        """What the import did; exit status 1 when rows with errors were left out."""
         self.stdout.write(
             self.style.SUCCESS(
                 _(
@@ -216,6 +245,10 @@ class Command(BaseCommand):
                 self.stderr.write(_("profile: left out, does not exist here: %(e)s") % {"e": entry})
             return profiles.unsaved(parsed)
         return None
+
+    def _print_errors(self, session: ImportSession) -> None:
+        """The grouped errors, as ``resume_session`` prints them after checking."""
+        self._report(session, 1)
 
     def _report(self, session: ImportSession, verbosity: int, rows_shown: int = 10) -> None:
         """The errors grouped by kind, each with its count and first rows; with ``-v 2`` every
