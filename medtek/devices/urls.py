@@ -17,5 +17,5 @@ urlpatterns = [
     path("models/new/", views.device_model_create, name="device_model_create"),
     path("models/<int:pk>/", views.device_model_detail, name="device_model_detail"),
     path("models/<int:pk>/edit/", views.device_model_edit, name="device_model_edit"),
-    path("imports/<int:pk>/models/", views.import_models, name="import_models"),
+    path("imports/<int:pk>/models/new/", views.import_models, name="import_models"),
 ]

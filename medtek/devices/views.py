@@ -325,10 +325,10 @@ def device_model_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def import_models(request: HttpRequest, pk: int) -> HttpResponse:
     """The device models an import file names that the catalogue lacks, to accept (corrected
     where need be) as one group: for the person importing, if they may add to the catalogue."""
-    session = session_for_user(request.user, pk, write=True)
+    session = session_for_user(request.user, pk)  # 404 for whoever may not see it
     if session.kind != "devices":
         raise Http404
-    if not access.may_change_register(request.user):
+    if session.created_by_id != request.user.pk or not access.may_change_register(request.user):
         raise PermissionDenied
     detail = reverse("imports:session_detail", args=[session.pk])
     if session.status in _CLOSED_SESSION:

@@ -123,7 +123,9 @@ class ImportSession(models.Model):
     )
     run_requested_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    run_error = models.TextField(blank=True, help_text="Why the last run stopped short, if it did.")
+    run_error = models.TextField(
+        max_length=2000, blank=True, help_text="Why the last run stopped short, if it did."
+    )
     rows_removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the stored rows were removed (imports.expiry)."
     )

@@ -14,12 +14,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from medtek.core import audit
-from medtek.organisation.access import has_role, region_root
+from medtek.organisation.access import has_role, holds_role_on_region, region_root
 from medtek.organisation.roles import Role
 
 from . import mapping, registry
@@ -34,15 +34,21 @@ MAX_FILE_BYTES = 1024 * 1024
 
 
 def profiles_visible_to(user: Any) -> QuerySet[ImportProfile]:
-    """Profiles of the kinds the user may import; auditors and administrators see all."""
+    """The profiles a person may use or read: their own; those of the kinds they may import,
+    when they work for the region (a role on its root: the region's engineers share their
+    profiles); all of them for auditors and administrators. Staff of a private care provider
+    see their own profiles only, since a profile names the region's units."""
     if not getattr(user, "is_authenticated", False):
         return ImportProfile.objects.none()
     if user.is_superuser or has_role(user, {Role.AUDITOR, Role.ADMINISTRATOR}, region_root()):
         return ImportProfile.objects.all()
+    own = Q(created_by=user)
+    if not holds_role_on_region(user):
+        return ImportProfile.objects.filter(own)
     kinds = [
         k for k in registry.kinds() if registry.get(k)(user, update_existing=False).may_import()
     ]
-    return ImportProfile.objects.filter(kind__in=kinds)
+    return ImportProfile.objects.filter(own | Q(kind__in=kinds))
 
 
 def latest(user: Any, kind: str, name: str) -> ImportProfile | None:

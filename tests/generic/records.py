@@ -29,6 +29,7 @@ from medtek.core.models import NumberSeries
 from medtek.core.numbering import number_series_create
 from medtek.devices import services as devices
 from medtek.devices.models import DeviceModel, InspectionKind
+from medtek.imports import profiles as import_profiles
 from medtek.imports import services as imports
 from medtek.inhouse import declarations, gspr
 from medtek.inhouse import services as inhouse
@@ -376,6 +377,15 @@ def _import_session(w: World, i: int) -> Any:
     return imports.session_create(
         actor=w.mt, kind="devices", filename=f"walker-import-{i}.csv", data=data
     )
+
+
+@builds("imports.importprofile", marker=lambda p: p.name)
+def _import_profile(w: World, i: int) -> Any:
+    data = b"inventory_number;manufacturer;trade_name;unit\r\n"
+    session = imports.session_create(
+        actor=w.mt, kind="devices", filename=f"walker-profile-{i}.csv", data=data
+    )
+    return import_profiles.profile_save(actor=w.mt, session=session, name=f"Walkerprofil {i}")
 
 
 # The diary (registry) ------------------------------------------------------------------------

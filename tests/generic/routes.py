@@ -48,6 +48,8 @@ RECORD_ROUTES: dict[str, str] = {
     "inhouse/<int:pk>/checklist/<int:item_pk>/": "inhouse.checklistitem",
     "inhouse/<int:pk>/documents/<int:doc_pk>/": "inhouse.filedocument",
     "imports/<int:pk>/": "imports.importsession",
+    "imports/profiles/<int:pk>/": "imports.importprofile",
+    "devices/imports/<int:pk>/": "imports.importsession",
     "registry/cases/<int:pk>/": "registry.case",
     "registry/documents/<int:pk>/": "registry.document",
     "registry/documents/<int:pk>/files/<int:file_pk>/": "registry.documentfile",
@@ -84,7 +86,7 @@ WRITE_PAGES = frozenset(
     | {"submit", "register", "correct"}
     | {"approve", "return", "send", "manufacturer-copy", "reply", "supplement", "close"}
     | {"notification", "version", "done", "verify", "sign"}
-    | {"resume"}
+    | {"resume", "values", "profile"}
 )
 
 

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             model_name="importsession",
             name="run_error",
             field=models.TextField(
-                blank=True, help_text="Why the last run stopped short, if it did."
+                blank=True, max_length=2000, help_text="Why the last run stopped short, if it did."
             ),
         ),
         migrations.AddField(
