@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -97,15 +98,16 @@ def presented(
     choices: dict[str, dict[Any, Any]] | None = None,
     booleans: Iterable[str] = (),
 ) -> tuple[list[str], Iterator[list[Any]]]:
-    """An export with each column under its label and each value as the interface shows it: a
-    choice by its label, yes/no in words (in the active language). Columns without a label keep
-    their name; other values go out as they are (dates stay dates, which spreadsheets and the
-    import read). The import reads labels and shown values back (``medtek.imports.mapping``)."""
+    """An export with each column under its label (capitalised, as the interface heads a
+    column) and each value as the interface shows it: a choice by its label, yes/no in words
+    (in the active language). Columns without a label keep their name; other values go out as
+    they are (dates stay dates, which spreadsheets and the import read). The import reads
+    labels and shown values back (``medtek.imports.mapping``)."""
     labels = labels or {}
     choices = choices or {}
     yes_no = set(booleans)
     names = list(header)
-    shown = [str(labels.get(name) or name) for name in names]
+    shown = [str(capfirst(labels[name])) if labels.get(name) else name for name in names]
     convert: list[tuple[int, dict[Any, str]]] = []
     for i, name in enumerate(names):
         if name in choices:
@@ -126,15 +128,17 @@ def presented(
 
 
 def model_presentation(
-    model: Any, header: Sequence[str]
+    model: Any, header: Sequence[str], fields: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, dict[Any, Any]], set[str]]:
     """(labels, choices, yes/no columns) for the columns of ``header`` that are fields of
-    ``model``, from the fields' own labels and choices."""
+    ``model``, or are given their field in ``fields`` (a related record's field, or a field
+    under another name), from the fields' own labels and choices."""
     labels: dict[str, Any] = {}
     choices: dict[str, dict[Any, Any]] = {}
     booleans: set[str] = set()
-    fields = {f.name: f for f in model._meta.concrete_fields}
-    fields.update({f.attname: f for f in model._meta.concrete_fields})
+    own = {f.name: f for f in model._meta.concrete_fields}
+    own.update({f.attname: f for f in model._meta.concrete_fields})
+    fields = {**own, **(fields or {})}
     for name in header:
         field = fields.get(name)
         if field is None:

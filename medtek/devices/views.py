@@ -26,8 +26,8 @@ from .forms import (
     InspectionPlanForm,
     StatusChangeForm,
 )
-from .models import DeviceStatus
 from .importer import DeviceImporter
+from .models import DeviceStatus
 from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
 
 
