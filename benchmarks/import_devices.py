@@ -8,6 +8,13 @@ the same file into a scratch table of the same columns (psycopg3 ``cursor.copy``
     DATABASE_URL=postgresql://medtek:medtek@localhost/medtek_bench DEBUG=true \\
         .venv/bin/python benchmarks/import_devices.py [--rows 100000] [--profile]
 
+``--scenario profile`` writes the same rows as an old register exports them (its own headers,
+Windows-1252, statuses in its own words) and reads them with a mapping profile (columns and
+value mappings, ADR 0020); ``--scenario catalogue`` writes a file (10,000 rows by default) whose
+rows name 300 device models the catalogue lacks and carry an inspection interval and a last
+inspection: the child accepts the proposed models as a group, checks the rows again and commits,
+creating an inspection plan per device.
+
 Needs a region in the database (``medtek synthesize --scale 250000`` makes one). The devices the
 benchmark imports are deleted again afterwards (``--keep`` keeps them); their audit events stay,
 as the trail is append-only.
@@ -30,6 +37,21 @@ from _common import machine_note, maxrss_mb, print_table, setup_django
 TARGET_ROWS_PER_S = 10_000
 TARGET_MB = 500
 MODES = ("all_or_nothing", "valid_only")
+SCENARIOS = ("plain", "profile", "catalogue")
+
+#: How the profile scenario's old register names the columns (CSV_HEADER order).
+LEGACY_HEADERS = [
+    "Inv.nr", "Fabrikat", "Benämning", "Modell", "Serienr", "Lot", "UDI-serienr", "Tillv.datum",
+    "Utg.datum", "UDI-bärare", "Enhetens HSA", "Rum", "Lev.", "Inköpt", "Levererad",
+    "Garanti t.o.m.", "Lev.kontroll", "Driftstatus",
+]  # fmt: skip
+#: …and its words for the statuses.
+LEGACY_STATUS = {
+    "in_use": "I drift",
+    "out_of_service": "Ej i drift",
+    "in_repair": "På service",
+    "scrapped": "Kasserad",
+}
 
 SCRATCH_COLUMNS = """
     inventory_number varchar(40), manufacturer varchar(200), trade_name varchar(200),
@@ -66,19 +88,73 @@ def copy_baseline(path: Path) -> tuple[int, float]:
     return rows, elapsed
 
 
+def as_legacy(path: Path) -> None:
+    """Rewrite a generated file as the profile scenario's old register writes it, and write the
+    profile that reads it beside it (``<file>.profile.json``)."""
+    import csv
+
+    from medtek.demo.management.commands.synthesize import CSV_HEADER
+
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    status = CSV_HEADER.index("status")
+    with path.open("w", encoding="cp1252", errors="replace", newline="") as f:
+        writer = csv.writer(f, delimiter=";", lineterminator="\r\n")
+        writer.writerow(LEGACY_HEADERS)
+        for row in rows[1:]:
+            row[status] = LEGACY_STATUS.get(row[status], row[status])
+            writer.writerow(row)
+    profile = {
+        "format": "medtek-import-profile",
+        "format_version": 1,
+        "kind": "devices",
+        "name": "Benchmark register",
+        "columns": dict(zip(LEGACY_HEADERS, CSV_HEADER, strict=True)),
+        "ignored": [],
+        "values": {"status": {v.casefold(): k for k, v in LEGACY_STATUS.items()}},
+    }
+    path.with_suffix(".profile.json").write_text(json.dumps(profile), encoding="utf-8")
+
+
+def with_new_models(path: Path, models: int = 300) -> None:
+    """Rewrite a generated file so that its rows name ``models`` device models the catalogue
+    lacks (with a risk class) and carry an inspection interval and a last inspection."""
+    import csv
+
+    from medtek.demo.management.commands.synthesize import CSV_HEADER
+
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    stamp = int(time.time())
+    col = {name: CSV_HEADER.index(name) for name in ("manufacturer", "trade_name", "model_version")}
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        history = ["risk_class", "inspection_interval_months", "last_inspection_on"]
+        writer.writerow([*CSV_HEADER, *history])
+        for i, row in enumerate(rows[1:]):
+            k = i % models
+            row[col["manufacturer"]] = f"Bench Medical {stamp}"
+            row[col["trade_name"]] = f"Benchmodell {k}"
+            row[col["model_version"]] = f"V{k % 7}"
+            writer.writerow([*row, "IIa", str(6 + 6 * (k % 4)), f"2025-{1 + k % 12:02d}-15"])
+
+
 def run_child(args: argparse.Namespace) -> None:
     """One import, in this (fresh) process; prints its numbers as one JSON line."""
     setup_django()
     from django.db import connection
 
     from medtek.core.audit import audit_context
-    from medtek.imports import services
+    from medtek.imports import profiles, services
     from medtek.organisation.models import User
 
     if args.tracemalloc:
         tracemalloc.start()
     actor = User.objects.get(username=args.user)
     data = Path(args.child_file).read_bytes()
+    profile = None
+    if args.child_profile:
+        profile = profiles.unsaved(profiles.parse(actor, Path(args.child_profile).read_bytes()))
     connection.ensure_connection()
     rss_before = maxrss_mb()
     profiler = cProfile.Profile() if args.profile else None
@@ -101,11 +177,27 @@ def run_child(args: argparse.Namespace) -> None:
             stack.enter_context(connection.execute_wrapper(time_sql))
         stack.enter_context(audit_context(source="cli"))
         session = services.session_create(
-            actor=actor, kind="devices", filename=Path(args.child_file).name, data=data
+            actor=actor,
+            kind="devices",
+            filename=Path(args.child_file).name,
+            data=data,
+            profile=profile,
         )
+        assert not session.file_errors, session.file_errors
         times["upload"] = time.perf_counter() - t0
         session = services.session_validate(actor=actor, session=session)
         times["validate"] = time.perf_counter() - t0 - times["upload"]
+        if args.child_models:
+            from medtek.devices import import_catalogue
+
+            t1 = time.perf_counter()
+            found = import_catalogue.proposals(session, actor)
+            import_catalogue.create_proposed_models(
+                actor=actor, session=session, models=import_catalogue.initial_forms(found)
+            )
+            session = services.session_validate(actor=actor, session=session)
+            times["models"] = time.perf_counter() - t1
+            times["proposed"] = len(found)
         t1 = time.perf_counter()
         session = services.session_commit(actor=actor, session=session, mode=args.child)
         times["commit"] = time.perf_counter() - t1
@@ -140,6 +232,10 @@ def run_child(args: argparse.Namespace) -> None:
 def spawn(mode: str, path: Path, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", mode, "--child-file", str(path)]
     cmd += ["--user", args.user, "--profile-dir", args.profile_dir]
+    if args.scenario == "profile":
+        cmd += ["--child-profile", str(path.with_suffix(".profile.json"))]
+    if args.scenario == "catalogue":
+        cmd.append("--child-models")
     if args.profile:
         cmd.append("--profile")
     if args.tracemalloc:
@@ -182,7 +278,7 @@ def cleanup(prefixes: list[str], sessions: list[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, help="100,000 (10,000 for the catalogue scenario)")
     parser.add_argument("--user", default="mt", help="Who imports (an MT engineer of the region).")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument(
@@ -201,7 +297,18 @@ def main() -> None:
     )
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--child-file", help=argparse.SUPPRESS)
+    parser.add_argument("--child-profile", help=argparse.SUPPRESS)
+    parser.add_argument("--child-models", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default="plain",
+        help="plain: medtek's own headers; profile: an old register's file read with a profile; "
+        "catalogue: 300 new models and an inspection plan per row (10,000 rows by default).",
+    )
     args = parser.parse_args()
+    if args.rows is None:
+        args.rows = 10_000 if args.scenario == "catalogue" else 100_000
     if args.child:
         run_child(args)
         return
@@ -212,7 +319,7 @@ def main() -> None:
     from medtek.demo.management.commands.synthesize import write_import_csv
     from medtek.devices.models import Device
 
-    print(f"Device import benchmark: {args.rows} rows ({machine_note()})")
+    print(f"Device import benchmark, {args.scenario}: {args.rows} rows ({machine_note()})")
     print(f"Devices in the database: {Device.objects.aggregate(n=Count('pk'))['n']}")
     workdir = Path(tempfile.mkdtemp(prefix="medtek-bench-"))
     results, prefixes, sessions = [], [], []
@@ -224,9 +331,13 @@ def main() -> None:
             prefixes.append(
                 write_import_csv(path, args.rows, seed=int(time.time()) + i, error_share=share)
             )
-            if copy_time is None:
+            if copy_time is None:  # of the rows as generated, before a scenario rewrites them
                 copy_rows, copy_time = copy_baseline(path)
                 print(f"COPY: {copy_rows} rows in {copy_time:.2f} s")
+            if args.scenario == "profile":
+                as_legacy(path)
+            elif args.scenario == "catalogue":
+                with_new_models(path)
             print(f"{mode}: importing {path.stat().st_size / 2**20:.1f} MB …", flush=True)
             result = spawn(mode, path, args)
             sessions.append(result["session"])
@@ -255,6 +366,7 @@ def main() -> None:
                 f"{t['upload']:.1f}",
                 f"{t['validate']:.1f}",
                 f"{t['commit']:.1f}",
+                f"{t['models']:.1f} ({t['proposed']})" if "models" in t else "-",
                 f"{r['total']:.1f}",
                 f"{rate:,.0f}",
                 f"{r['rss_peak_mb']:.0f}",
@@ -272,6 +384,7 @@ def main() -> None:
             "upload s",
             "validate s",
             "commit s",
+            "models s (n)",
             "total s",
             "rows/s",
             "peak RSS MB",

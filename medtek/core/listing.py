@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from .exports import export_response
+from .exports import export_response, model_presentation, presented
 
 
 def list_page(
@@ -27,10 +27,15 @@ def list_page(
     export_row: Callable[[Any], Sequence[Any]],
     page_size: int = 50,
     extra: dict[str, Any] | None = None,
+    export_labels: dict[str, Any] | None = None,
+    export_fields: dict[str, Any] | None = None,
 ) -> HttpResponseBase:
     """Render a list, or stream its export when ``?export=csv|xlsx`` is asked for.
 
-    ``sort_fields`` maps the public sort key to a model field; ``-key`` sorts descending.
+    ``sort_fields`` maps the public sort key to a model field; ``-key`` sorts descending. The
+    export shows the columns by their labels (the model's fields' own, those of the fields
+    ``export_fields`` names for other columns, or ``export_labels``) and values as the page
+    does; with ``&codes=1`` it gives field names and stored codes.
     """
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_valid() else queryset.none()
@@ -47,7 +52,14 @@ def list_page(
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
         rows = (export_row(obj) for obj in qs.iterator(chunk_size=2000))
-        return export_response(fmt, export_name, export_header, rows)
+        if request.GET.get("codes") == "1":
+            return export_response(fmt, export_name, export_header, rows)
+        labels, choices, booleans = model_presentation(qs.model, export_header, export_fields)
+        labels.update(export_labels or {})
+        header, shown = presented(
+            export_header, rows, labels=labels, choices=choices, booleans=booleans
+        )
+        return export_response(fmt, export_name, header, shown)
     page = Paginator(qs, page_size).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

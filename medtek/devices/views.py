@@ -30,6 +30,7 @@ from .forms import (
     InspectionPlanForm,
     StatusChangeForm,
 )
+from .importer import DeviceImporter
 from .models import DeviceStatus
 from .selectors import EXPORT_HEADER, device_export_row, device_list_queryset
 
@@ -70,6 +71,7 @@ def device_list(request: HttpRequest) -> HttpResponseBase:
         export_name="devices",
         export_header=EXPORT_HEADER,
         export_row=device_export_row,
+        export_labels={c.name: c.label for c in DeviceImporter.columns},
         extra={
             "may_register": access.may_change_register(request.user),
             "today": timezone.localdate(),

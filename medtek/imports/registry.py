@@ -149,7 +149,19 @@ class Importer(ABC):
 
     @abstractmethod
     def export(self, user: Any, params: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
-        """Header and rows of the export, scoped to ``user`` and filtered by ``params``."""
+        """Header and rows of the export, scoped to ``user`` and filtered by ``params``: field
+        names and stored values (``present`` shows them as the interface does)."""
+
+    def present(
+        self, header: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> tuple[list[str], Iterable[Sequence[Any]]]:
+        """The export under the columns' labels, with choices by their labels: what the import
+        reads back without a profile."""
+        from medtek.core.exports import presented
+
+        labels = {c.name: c.label for c in self.columns if c.label}
+        choices = {c.name: dict(c.choices) for c in self.columns if c.choices}
+        return presented(header, rows, labels=labels, choices=choices)
 
 
 def choice_lookup(choices: Sequence[tuple[str, Any]]) -> dict[str, str]:

@@ -12,6 +12,8 @@ from medtek.devices.models import DeviceStatus
 from .access import inhouse_devices_visible_to
 from .models import InhouseDevice, incomplete_q
 
+#: Columns of the export that are the device model's fields.
+MODEL_COLUMNS = ("manufacturer", "trade_name", "model_version", "risk_class")
 EXPORT_HEADER = [
     "file_number",
     "manufacturer",

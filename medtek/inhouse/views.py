@@ -82,6 +82,10 @@ def file_list(request: HttpRequest) -> HttpResponseBase:
         export_name="inhouse-files",
         export_header=selectors.EXPORT_HEADER,
         export_row=selectors.inhouse_export_row,
+        export_fields={
+            **{name: DeviceModel._meta.get_field(name) for name in selectors.MODEL_COLUMNS},
+            "manufacturing_unit": InhouseDevice._meta.get_field("manufacturer_unit"),
+        },
         extra={"may_open": access.may_keep_file(request.user), "today": today},
     )
 

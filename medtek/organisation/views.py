@@ -24,6 +24,7 @@ from .forms import (
     RoleGrantForm,
     UnitForm,
 )
+from .models import CareProvider, User
 
 
 def unit_url(pk: int) -> str:
@@ -79,6 +80,7 @@ def unit_list(request: HttpRequest) -> HttpResponseBase:
             u.hsa_id,
             u.active,
         ],
+        export_fields={"operator": CareProvider._meta.get_field("operator")},
         extra={"may_manage": access.may_manage_organisation(request.user)},
     )
 
@@ -258,6 +260,7 @@ def person_list(request: HttpRequest) -> HttpResponseBase:
             p.title,
             p.is_active,
         ],
+        export_fields={"active": User._meta.get_field("is_active")},
         extra={"may_manage": access.may_manage_organisation(request.user)},
     )
 

@@ -107,6 +107,8 @@ EXPORT_HEADER = [
     "before",
     "after",
 ]
+#: Columns of the export named otherwise than their field.
+_EXPORT_FIELDS = {"time": "at", "object": "object_repr"}
 
 
 def _export_row(user: Any) -> Callable[[AuditEvent], list[Any]]:
@@ -151,4 +153,5 @@ def audit_log(request: HttpRequest) -> HttpResponseBase:
         export_name="audit-log",
         export_header=EXPORT_HEADER,
         export_row=_export_row(request.user),
+        export_fields={name: AuditEvent._meta.get_field(f) for name, f in _EXPORT_FIELDS.items()},
     )

@@ -130,7 +130,14 @@ def test_it_exports_csv_for_swedish_excel(org) -> None:  # type: ignore[no-untyp
     body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["id", "name", "org_number", "operator", "contract_reference", "active"]
+    assert rows[0] == [
+        "ID",
+        "Namn",
+        "Organisationsnummer",
+        "Regiform",
+        "Vårdvalsavtal",
+        "Aktiv",
+    ]
     assert "Privat Vård AB" in {row[1] for row in rows[1:]}
 
 

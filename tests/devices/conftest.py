@@ -5,6 +5,9 @@ import datetime
 from typing import Any
 
 import pytest
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from medtek.devices import services
 from medtek.devices.models import Device, DeviceModel, InspectionKind, InspectionPlan
@@ -28,6 +31,35 @@ VISIBLE = {
     "private_staff": {"private_pcc"},
 }
 PERSONAS = sorted(VISIBLE)
+
+
+def shown_export_header() -> list[str]:
+    """The device export's header as a Swedish reader sees it (the register's default language).
+    The unit's HSA id has no Swedish label yet, so it is read from the catalogue."""
+    with translation.override("sv"):
+        hsa = capfirst(gettext("unit's HSA id"))
+    return [
+        "Inventarienummer",
+        "Tillverkare",
+        "Handelsnamn",
+        "Modell/version",
+        "Serienummer",
+        "UDI-PI batchnummer",
+        "UDI-PI serienummer",
+        "Tillverkningsdatum",
+        "Utgångsdatum",
+        "Fullständig UDI (som på märkningen)",
+        hsa,
+        "Ägande enhet",
+        "Placering",
+        "Leverantör",
+        "Inköpsdatum",
+        "Leveransdatum",
+        "Garanti till och med",
+        "Leveranskontroll",
+        "Status",
+        "Nästa kontroll",
+    ]
 
 
 @pytest.fixture

@@ -18,7 +18,14 @@ from medtek.devices.models import Device, DeviceModel, DeviceStatus, DeviceStatu
 from medtek.devices.selectors import EXPORT_HEADER
 from medtek.organisation.roles import Role
 from tests import factories
-from tests.devices.conftest import ACCEPTED, DEVICE_UNITS, PERSONAS, PUMP_GTIN, VISIBLE
+from tests.devices.conftest import (
+    ACCEPTED,
+    DEVICE_UNITS,
+    PERSONAS,
+    PUMP_GTIN,
+    VISIBLE,
+    shown_export_header,
+)
 
 LIST = reverse("devices:device_list")
 CREATE = reverse("devices:device_create")
@@ -157,7 +164,8 @@ def test_it_shows_the_devices_register_data(client, org, mt, devices, make_plan)
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_it_exports_only_visible_devices_as_csv(client, org, devices, persona):
-    header, *body = _csv(_login(client, getattr(org, persona)).get(LIST, {"export": "csv"}))
+    response = _login(client, getattr(org, persona)).get(LIST, {"export": "csv", "codes": "1"})
+    header, *body = _csv(response)
     assert header == EXPORT_HEADER
     assert {row[0] for row in body} == _inventory(VISIBLE[persona])
 
@@ -165,21 +173,26 @@ def test_it_exports_only_visible_devices_as_csv(client, org, devices, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_it_exports_only_visible_devices_as_xlsx(client, org, devices, persona):
     header, *body = _xlsx(_login(client, getattr(org, persona)).get(LIST, {"export": "xlsx"}))
-    assert header == EXPORT_HEADER
+    assert header == shown_export_header()
     assert {row[0] for row in body} == _inventory(VISIBLE[persona])
 
 
 def test_it_exports_the_columns_a_reader_needs(client, org, mt, make_device):
     make_device(org.unit_a, "EXP-1", serial_number="=cmd", location="Sal 3", supplier="Mediq")
     [header, row] = _csv(_login(client, mt).get(LIST, {"export": "csv", "q": "EXP-1"}))
+    assert header == shown_export_header()
     values = dict(zip(header, row, strict=True))
-    assert values["inventory_number"] == "EXP-1"
-    assert (values["manufacturer"], values["trade_name"]) == ("Acme Medical", "Infusionspump")
-    assert (values["unit"], values["location"], values["supplier"]) == ("Unit A", "Sal 3", "Mediq")
-    assert values["acceptance_checked_on"] == ACCEPTED.isoformat()
-    assert values["status"] == "in_use"
-    assert values["next_due"] == ""
-    assert values["serial_number"] == "'=cmd", "a formula must not run in Excel"
+    assert values["Inventarienummer"] == "EXP-1"
+    assert (values["Tillverkare"], values["Handelsnamn"]) == ("Acme Medical", "Infusionspump")
+    assert (values["Ägande enhet"], values["Placering"], values["Leverantör"]) == (
+        "Unit A",
+        "Sal 3",
+        "Mediq",
+    )
+    assert values["Leveranskontroll"] == ACCEPTED.isoformat()
+    assert values["Status"] == "I bruk"
+    assert values["Nästa kontroll"] == ""
+    assert values["Serienummer"] == "'=cmd", "a formula must not run in Excel"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -16,6 +16,7 @@ from medtek.devices import services as device_services
 from medtek.devices.models import Device, DeviceStatus
 from medtek.devices.selectors import EXPORT_HEADER
 from medtek.imports.models import ImportSession
+from tests.devices.conftest import shown_export_header
 from tests.imports.conftest import HEADER, device_row, make_csv
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -275,17 +276,21 @@ def test_it_exports_csv_as_swedish_excel_reads_it(tmp_path: Path, mt: Any) -> No
     run_export(mt, "-o", str(out))
 
     rows = read_csv(out)
-    assert rows[0] == EXPORT_HEADER
+    assert rows[0] == shown_export_header()
     assert [r[0] for r in rows[1:]] == ["MT-1", "MT-2", "MT-3"]
-    mt1 = dict(zip(rows[0], rows[1], strict=True))
-    assert mt1["trade_name"] == "IntelliVue"
-    assert (mt1["unit"], mt1["location"], mt1["purchased_on"]) == ("Unit A", "Sal 3", "2024-01-15")
-    assert mt1["status"] == "in_use"
+    mt1, _mt2, mt3 = (dict(zip(rows[0], row, strict=True)) for row in rows[1:])
+    assert mt1["Handelsnamn"] == "IntelliVue"
+    assert (mt1["Ägande enhet"], mt1["Placering"], mt1["Inköpsdatum"]) == (
+        "Unit A",
+        "Sal 3",
+        "2024-01-15",
+    )
+    assert (mt1["Status"], mt3["Status"]) == ("I bruk", "Avställd")
 
 
 @pytest.mark.usefixtures("register")
 def test_it_exports_csv_to_standard_output(mt: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    run_export(mt)
+    run_export(mt, "--codes")
 
     lines = capsys.readouterr().out.lstrip("\ufeff").splitlines()
     assert lines[0] == ";".join(EXPORT_HEADER)
@@ -299,9 +304,9 @@ def test_it_exports_xlsx_to_a_file(tmp_path: Path, mt: Any) -> None:
     run_export(mt, "--format", "xlsx", "-o", str(out))
 
     rows = read_xlsx(out)
-    assert list(rows[0]) == EXPORT_HEADER
+    assert list(rows[0]) == shown_export_header()
     assert [r[0] for r in rows[1:]] == ["MT-1", "MT-2", "MT-3"]
-    assert rows[2][EXPORT_HEADER.index("udi_lot")] == "L42"
+    assert rows[2][rows[0].index("UDI-PI batchnummer")] == "L42"
 
 
 def test_xlsx_needs_an_output_file(mt: Any) -> None:

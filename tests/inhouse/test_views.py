@@ -66,7 +66,7 @@ def test_it_exports_only_visible_files(client, org, file, persona):
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0][:3] == ["file_number", "manufacturer", "trade_name"]
+    assert rows[0][:5] == ["Aktnummer", "Tillverkare", "Handelsnamn", "Modell/version", "Riskklass"]
     assert [r[0] for r in rows[1:]] == ([file.file_number] if SEES_FILE[persona] else [])
 
 

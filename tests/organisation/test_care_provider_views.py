@@ -121,7 +121,8 @@ def test_it_lists_only_the_providers_of_visible_units(client, org, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_it_exports_only_visible_providers_as_csv(client, org, persona):
-    header, *body = _csv(_login(client, org, persona).get(LIST, {"export": "csv"}))
+    response = _login(client, org, persona).get(LIST, {"export": "csv", "codes": "1"})
+    header, *body = _csv(response)
     assert header == ["id", "name", "org_number", "operator", "contract_reference", "active"]
     assert {row[2] for row in body} == {getattr(org, k).org_number for k in VISIBLE[persona]}
 
@@ -129,20 +130,21 @@ def test_it_exports_only_visible_providers_as_csv(client, org, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_it_exports_only_visible_providers_as_xlsx(client, org, persona):
     header, *body = _xlsx(_login(client, org, persona).get(LIST, {"export": "xlsx"}))
-    assert header[:3] == ["id", "name", "org_number"]
+    assert header[:3] == ["ID", "Namn", "Organisationsnummer"]
     assert {row[1] for row in body} == {getattr(org, k).name for k in VISIBLE[persona]}
 
 
 def test_it_exports_a_private_providers_contract(client, org):
-    _header, *body = _csv(_login(client, org, "private_staff").get(LIST, {"export": "csv"}))
+    header, *body = _csv(_login(client, org, "private_staff").get(LIST, {"export": "csv"}))
+    assert header == ["ID", "Namn", "Organisationsnummer", "Regiform", "Vårdvalsavtal", "Aktiv"]
     assert body == [
         [
             str(org.private_provider.pk),
             "Privat Vård AB",
             org.private_provider.org_number,
-            "private",
+            "Privat vårdgivare inom vårdval",
             "VV-1",
-            "True",
+            "Ja",
         ]
     ]
 

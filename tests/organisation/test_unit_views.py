@@ -121,7 +121,7 @@ def test_it_lists_only_the_units_the_persona_may_see(client, org, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_it_exports_only_visible_units_as_csv(client, org, persona):
-    rows = _csv(_login(client, org, persona).get(LIST, {"export": "csv"}))
+    rows = _csv(_login(client, org, persona).get(LIST, {"export": "csv", "codes": "1"}))
     header, *body = rows
     assert header[:2] == ["id", "name"]
     assert {row[1] for row in body} == _names(org, VISIBLE[persona])
@@ -131,7 +131,7 @@ def test_it_exports_only_visible_units_as_csv(client, org, persona):
 def test_it_exports_only_visible_units_as_xlsx(client, org, persona):
     rows = _xlsx(_login(client, org, persona).get(LIST, {"export": "xlsx"}))
     header, *body = rows
-    assert header[:2] == ["id", "name"]
+    assert header[:2] == ["ID", "Namn"]
     assert {row[1] for row in body} == _names(org, VISIBLE[persona])
     assert {row[0] for row in body} == {getattr(org, k).pk for k in VISIBLE[persona]}
 
@@ -140,26 +140,26 @@ def test_it_exports_the_columns_a_reader_needs(client, org):
     rows = _csv(_login(client, org, "admin").get(LIST, {"export": "csv", "q": "Privat VC"}))
     assert rows == [
         [
-            "id",
-            "name",
-            "short_name",
-            "kind",
-            "parent",
-            "care_provider",
-            "operator",
-            "hsa_id",
-            "active",
+            "ID",
+            "Namn",
+            "Kortnamn",
+            "Typ",
+            "Överordnad enhet",
+            "Vårdgivare",
+            "Regiform",
+            "HSA-id",
+            "Aktiv",
         ],
         [
             str(org.private_pcc.pk),
             "Privat VC",
             "",
-            "primary_care_centre",
+            "Vårdcentral",
             "HSF",
             "Privat Vård AB",
-            "private",
+            "Privat vårdgivare inom vårdval",
             "",
-            "True",
+            "Ja",
         ],
     ]
 

@@ -4,9 +4,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
+from django.utils import translation
 
 from medtek.core.exports import csv_rows, encoded, write_xlsx
 from medtek.imports import registry
@@ -30,8 +32,23 @@ class Command(BaseCommand):
             metavar="NAME=VALUE",
             help="A list filter, e.g. --filter status=in_use --filter due=overdue",
         )
+        parser.add_argument(
+            "--codes",
+            action="store_true",
+            help="Field names and stored codes instead of labels and values as shown.",
+        )
+        parser.add_argument(
+            "--lang",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="The language of the labels (Swedish by default).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["lang"]):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         try:
             user = User.objects.get(username=options["user"], is_active=True)
         except User.DoesNotExist:
@@ -47,6 +64,8 @@ class Command(BaseCommand):
             header, rows = importer.export(user, params)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
+        if not options["codes"]:
+            header, rows = importer.present(header, rows)
         out: Path | None = options["output"]
         if options["format"] == "xlsx":
             if out is None:
