@@ -332,7 +332,7 @@ def test_the_command_line_leaves_columns_out_and_speaks_swedish(tmp_path: Path, 
     ignored = run(path, mt, "--ignore", "Anteckning", "--dry-run")
 
     assert refused[0] == 2
-    assert "Okänd kolumn “Anteckning”" in refused[2]
+    assert "Okänd kolumn ”Anteckning”" in refused[2]
     assert "Ingenting importerades" in refused[2]
     assert ignored[0] == 0, ignored
     assert "1 giltiga rader, 0 med fel" in ignored[1]
