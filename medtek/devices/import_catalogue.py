@@ -17,8 +17,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, F, Window
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from medtek.core import audit
@@ -285,7 +286,8 @@ def proposals(session: ImportSession, actor: Any, *, validate: bool = True) -> l
     index = CatalogueIndex(access.device_models_visible_to(actor))
     found: dict[NameKey, Proposal] = {}
     seen: dict[NameKey, dict[str, dict[str, tuple[int, int]]]] = {}
-    for values, count, first in _groups(session):
+    for values, count, numbers in _groups(session):
+        first = numbers[0]
         identity, _errors = parse_identity(values)
         if not identity.manufacturer or not identity.trade_name:
             continue
@@ -300,7 +302,7 @@ def proposals(session: ImportSession, actor: Any, *, validate: bool = True) -> l
             else:
                 proposal.initial.update(initial)
         proposal.rows += count
-        proposal.first_rows = sorted([*proposal.first_rows, first])[:FIRST_ROWS]
+        proposal.first_rows = sorted({*proposal.first_rows, *numbers})[:FIRST_ROWS]
         by_field = seen.setdefault(identity.key, {})
         for name in (*IDENTITY_FIELDS, INTERVAL_FIELD):
             value = _proposed_value(name, identity, values)
@@ -347,32 +349,48 @@ def initial_forms(found: Sequence[Proposal]) -> list[dict[str, Any]]:
     return [_form_data(p.initial) for p in found]
 
 
-def _groups(session: ImportSession) -> Iterator[tuple[dict[str, str], int, int]]:
-    """(field values, rows, first row number) per distinct combination of the model columns."""
+def _groups(session: ImportSession) -> Iterator[tuple[dict[str, str], int, list[int]]]:
+    """(field values, rows, first row numbers) per distinct combination of the model columns;
+    up to ``FIRST_ROWS`` numbers of each combination's first rows, in order."""
     wanted = {*NAME_FIELDS, *IDENTITY_FIELDS, INTERVAL_FIELD}
     headers = [h for h, f in session.mapping.items() if f in wanted and h in session.headers]
     if not headers:
         return
     if any(h.strip().lstrip("-").isdigit() for h in headers):
         # A whole-number header would be read as an array index in the database: group here.
-        counted: dict[tuple[str, ...], list[int]] = {}
-        for number, values in session.rows.values_list("number", "values").iterator(5000):
+        counted: dict[tuple[str, ...], int] = {}
+        firsts: dict[tuple[str, ...], list[int]] = {}
+        rows = session.rows.order_by("number").values_list("number", "values")
+        for number, values in rows.iterator(5000):
             combo = tuple(str(values.get(h, "")) for h in headers)
-            entry = counted.setdefault(combo, [0, number])
-            entry[0] += 1
-            entry[1] = min(entry[1], number)
-        for combo, (count, first) in counted.items():
-            yield _values_of(session, headers, combo, first), count, first
+            counted[combo] = counted.get(combo, 0) + 1
+            numbers = firsts.setdefault(combo, [])
+            if len(numbers) < FIRST_ROWS:
+                numbers.append(number)
+        for combo, count in counted.items():
+            yield _values_of(session, headers, combo, firsts[combo][0]), count, firsts[combo]
         return
     columns = {f"c{i}": KeyTextTransform(h, "values") for i, h in enumerate(headers)}
     grouped = (
         session.rows.order_by()
         .values(**columns)  # type: ignore[arg-type]
-        .annotate(n=Count("pk"), first=Min("number"))
+        .annotate(n=Count("pk"))
     )
+    # Each combination's first rows: numbered within the combination, the first few kept.
+    ranked = (
+        session.rows.order_by()
+        .annotate(**columns)
+        .annotate(rank=Window(RowNumber(), partition_by=[F(c) for c in columns], order_by="number"))
+        .filter(rank__lte=FIRST_ROWS)
+        .values_list("number", *columns)
+    )
+    firsts = {}
+    for number, *cells in ranked.iterator(chunk_size=5000):
+        firsts.setdefault(tuple(c or "" for c in cells), []).append(number)
     for group in grouped.iterator(chunk_size=5000):
         combo = tuple(group[f"c{i}"] or "" for i in range(len(headers)))
-        yield _values_of(session, headers, combo, group["first"]), group["n"], group["first"]
+        numbers = sorted(firsts[combo])[:FIRST_ROWS]
+        yield _values_of(session, headers, combo, numbers[0]), group["n"], numbers
 
 
 def _values_of(

@@ -24,10 +24,25 @@ def pattern(error: dict[str, Any]) -> str:
     """The message with what varies from row to row replaced by “…”."""
     message = str(error.get("message", ""))
     value = str(error.get("value", "") or "")
-    if len(value) > 1:
-        message = message.replace(value, "…")
+    if len(value) > 1 and value in message:
+        message = _without(message, value)
     message = _QUOTED.sub("“…”", message)
     return _NUMBERS.sub("…", message)
+
+
+def _without(message: str, value: str) -> str:
+    """``message`` with ``value`` replaced by “…” where it stands as itself, not inside a word
+    of the message's own text (a risk class "IV" is not the start of "IVDR")."""
+    out, start = [], 0
+    while (at := message.find(value, start)) >= 0:
+        end = at + len(value)
+        if (at and message[at - 1].isalnum()) or (end < len(message) and message[end].isalnum()):
+            out.append(message[start : at + 1])
+            start = at + 1
+            continue
+        out.append(message[start:at] + "…")
+        start = end
+    return "".join(out) + message[start:]
 
 
 def group_of(error: dict[str, Any]) -> tuple[str, str]:

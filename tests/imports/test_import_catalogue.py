@@ -184,6 +184,19 @@ def test_the_models_the_catalogue_lacks_are_proposed_once_each_with_their_rows_a
     assert "IIc is not one of the available choices" in lamp.errors["risk_class"][0]
 
 
+def test_a_proposed_model_lists_its_first_rows_when_they_are_written_alike(
+    mt: Any, catalogue: Catalogue
+) -> None:
+    rows = [row(f"MT-{i}", "Nova", "Scope", "2", GTIN=GOOD_GTIN) for i in range(8)]
+    rows.insert(2, row("MT-X", "Lumo", "Lamp"))
+    session = upload(mt, file(*rows))
+
+    scope, lamp = import_catalogue.proposals(session, mt)
+
+    assert (scope.rows, scope.first_rows) == (8, [2, 3, 5, 6, 7])
+    assert (lamp.rows, lamp.first_rows) == (1, [4])
+
+
 def test_rows_that_disagree_on_a_proposed_models_risk_class_are_shown_as_a_conflict(
     mt: Any, catalogue: Catalogue
 ) -> None:

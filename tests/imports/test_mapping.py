@@ -242,6 +242,21 @@ def test_errors_are_grouped_by_kind_with_counts_and_rows(mt: Any) -> None:
     assert len(errors_by_row(session)) == 43
 
 
+def test_a_value_that_is_part_of_a_word_of_the_message_is_still_one_kind(mt: Any) -> None:
+    # "IV" begins "IVDR" in the message's own text, "IIc" stands nowhere in it.
+    header = [*HEADER, "risk_class"]
+    rows = [[*device_row("MT-1").values(), "IV"], [*device_row("MT-2").values(), "IIc"]]
+    session = services.session_validate(actor=mt, session=upload(mt, make_csv(rows, header)))
+
+    assert [(g["count"], g["pattern"]) for g in session.error_summary] == [
+        (
+            2,
+            "Unknown risk class “…” (use I, Is, Im, Ir, IIa, IIb or III, or the IVDR classes A, "
+            "B, C or D).",
+        )
+    ]
+
+
 def test_a_duplicate_in_the_file_is_one_kind_however_many_rows(mt: Any) -> None:
     rows = [device_row("MT-1"), device_row("MT-1"), device_row("MT-2"), device_row("MT-2")]
     session = services.session_validate(actor=mt, session=upload(mt, make_csv(rows)))
