@@ -35,7 +35,7 @@ NOT_EXPORTED = {"id", "inventory_number", "status_since", "created_at", "next_du
 @pytest.fixture
 def register(org: Any, mt: Any, register_device: Callable[..., Device], catalogue: Any) -> None:
     """Devices of both models in three units (one known by its HSA id), in every status a
-    register lists, with every date and identifier a device record has, and one with a plan
+    register lists, with text that starts like a spreadsheet formula, with every date and identifier a device record has, and one with a plan
     (whose next due date the export shows but the import never writes)."""
     org_services.unit_update(actor=org.admin, unit=org.unit_b, hsa_id=HSA_B, reason="HSA-id")
     monitor = register_device(
@@ -64,8 +64,13 @@ def register(org: Any, mt: Any, register_device: Callable[..., Device], catalogu
         udi_serial="9001",
         location="Förråd; plan 2",
     )
-    register_device("RT-3", unit=org.unit_b, status=DeviceStatus.OUT_OF_SERVICE)
-    repaired = register_device("RT-4", model=catalogue.pump, serial_number="SN/ÅÄÖ 7")
+    # Text a spreadsheet would read as a formula: guarded in the export, read back as it was.
+    register_device(
+        "RT-3", unit=org.unit_b, status=DeviceStatus.OUT_OF_SERVICE, location="-1 Förråd"
+    )
+    repaired = register_device(
+        "RT-4", model=catalogue.pump, serial_number="SN/ÅÄÖ 7", supplier="=Mediq AB"
+    )
     device_services.device_change_status(
         actor=mt, device=repaired, status=DeviceStatus.IN_REPAIR, reason="Läcker"
     )
