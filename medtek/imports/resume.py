@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from . import background
 from .models import ImportSession
@@ -29,10 +30,14 @@ def resume_session(
     a dry run)."""
     session = ImportSession.objects.defer("source").filter(pk=session_id).first()
     if session is None:
-        raise CommandError(f"There is no import session {session_id}.")
+        raise CommandError(
+            _("There is no import session %(id)s.") % {"id": session_id}, returncode=2
+        )
     if session.created_by_id != actor.pk:
         raise CommandError(
-            f"Import session {session_id} was uploaded by someone else; only they may resume it."
+            _("Import session %(id)s was uploaded by someone else; only they may resume it.")
+            % {"id": session_id},
+            returncode=2,
         )
     validating, committing = progress or (None, None)
     if session.status in (Status.UPLOADED, Status.VALIDATING):
@@ -41,15 +46,21 @@ def resume_session(
         if print_errors:
             print_errors(session)
         command.stdout.write(
-            f"{session.valid_rows} valid rows, {session.error_rows} with errors, "
-            f"{session.blank_rows} blank (session {session.pk})."
+            _("%(valid)d valid rows, %(errors)d with errors, %(blank)d blank (session %(id)s).")
+            % {
+                "valid": session.valid_rows,
+                "errors": session.error_rows,
+                "blank": session.blank_rows,
+                "id": session.pk,
+            }
         )
     if dry_run:
         return None
     if session.status not in (Status.VALIDATED, Status.COMMITTING):
         raise CommandError(
-            f"Import session {session_id} is {session.get_status_display().lower()}: there is "
-            "nothing to resume."
+            _("Import session %(id)s is %(status)s: there is nothing to resume.")
+            % {"id": session_id, "status": session.get_status_display().lower()},
+            returncode=2,
         )
     commit_mode = session.mode if session.status == Status.COMMITTING else mode
     return _run(actor, session, background.COMMIT, commit_mode, committing)
@@ -68,5 +79,7 @@ def _run(
     if outcome.state == "refused":
         raise CommandError(outcome.message)
     if outcome.state == "superseded":
-        raise CommandError(f"Import session {session.pk} was resumed elsewhere in the meantime.")
+        raise CommandError(
+            _("Import session %(id)s was resumed elsewhere in the meantime.") % {"id": session.pk}
+        )
     return ImportSession.objects.defer("source").get(pk=session.pk)

@@ -152,11 +152,11 @@ def test_a_legacy_export_is_mapped_by_hand_and_its_valid_rows_imported(
     expected = [  # (rows, column, what the error's text shows)
         ("2", "Inv.nr", "MT-1010"),
         ("1", "UDI-DI", "08710000123458"),
-        ("1", "Riskklass", "“IV”"),
+        ("1", "Riskklass", "”IV”"),
         ("1", "Skyddsjord (ohm)", in_swedish(forms.DecimalField.default_error_messages["invalid"])),
         ("1", "Senaste kontroll", in_swedish(forms.DateField.default_error_messages["invalid"])),
         ("1", "Inv.nr", "MT-0001"),
-        ("1", "Avdelning", "“Akuten”"),
+        ("1", "Avdelning", "”Akuten”"),
     ]
     expect(groups).to_have_count(len(expected))
     for i, (rows, column, text) in enumerate(expected):

@@ -119,7 +119,7 @@ def test_the_api_refuses_nul_anywhere_in_json_and_says_where(api, mt, plan, meas
 
     assert response.status_code == 400
     [message] = response.json()["errors"]["measurements"]
-    assert f"“{where}”" in message
+    assert f"”{where}”" in message  # in Swedish, the interface's default
     assert not Inspection.objects.exists()
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import Workbook
 
@@ -165,6 +166,19 @@ def validated(
     session = upload(actor, data, filename, update=update)
     assert session.file_errors == [], session.file_errors
     return services.session_validate(actor=actor, session=session)
+
+
+def run_command(path: Any, user: User, *args: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``medtek import devices PATH --user USER ARGS``; the
+    error a non-zero status ends with is added to stderr, as the terminal shows it."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(
+            "import", "devices", str(path), "--user", user.username, *args, stdout=out, stderr=err
+        )
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
+    return 0, out.getvalue(), err.getvalue()
 
 
 def errors_by_row(session: ImportSession) -> dict[int, list[dict[str, str]]]:

@@ -236,7 +236,9 @@ def test_a_failed_all_or_nothing_run_wrote_nothing_and_resumes_from_the_command_
     assert background.run_state(session).state == "stopped"
 
     crash_at_second_chunk()
-    call_command("import", "--resume", str(session.pk), "--user", "mt", "--no-progress")
+    call_command(
+        "import", "--resume", str(session.pk), "--user", "mt", "--no-progress", "--lang", "en"
+    )
     session.refresh_from_db()
     assert session.status == ImportSession.Status.COMMITTED
     assert session.mode == ImportSession.Mode.ALL_OR_NOTHING
@@ -266,9 +268,9 @@ def test_the_command_line_resumes_only_what_can_be_resumed(mt, other_mt):
 
     session = validated(mt, five_devices())
     with pytest.raises(CommandError, match="someone else"):
-        call_command("import", "--resume", str(session.pk), "--user", "mt2")
+        call_command("import", "--resume", str(session.pk), "--user", "mt2", "--lang", "en")
     background.start(actor=mt, session=session, mode="valid_only")
     with pytest.raises(CommandError, match="already under way"):
-        call_command("import", "--resume", str(session.pk), "--user", "mt")
+        call_command("import", "--resume", str(session.pk), "--user", "mt", "--lang", "en")
     with pytest.raises(CommandError, match="no import session"):
-        call_command("import", "--resume", "999999", "--user", "mt")
+        call_command("import", "--resume", "999999", "--user", "mt", "--lang", "en")

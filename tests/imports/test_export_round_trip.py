@@ -35,8 +35,9 @@ NOT_EXPORTED = {"id", "inventory_number", "status_since", "created_at", "next_du
 @pytest.fixture
 def register(org: Any, mt: Any, register_device: Callable[..., Device], catalogue: Any) -> None:
     """Devices of both models in three units (one known by its HSA id), in every status a
-    register lists, with text that starts like a spreadsheet formula, with every date and identifier a device record has, and one with a plan
-    (whose next due date the export shows but the import never writes)."""
+    register lists, with text that starts like a spreadsheet formula, with every date and
+    identifier a device record has, and one with a plan (whose next due date the export shows
+    but the import never writes)."""
     org_services.unit_update(actor=org.admin, unit=org.unit_b, hsa_id=HSA_B, reason="HSA-id")
     monitor = register_device(
         "RT-1",

@@ -1,7 +1,6 @@
 """Mapping profiles: saved from a confirmed mapping, versioned and never changed, applied to the
 next file from the same source, shared as a file — on the pages, and from the command line."""
 
-import io
 import json
 import re
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +18,7 @@ from medtek.core.models import AuditEvent
 from medtek.devices.models import Device, DeviceStatus
 from medtek.imports import profiles, services
 from medtek.imports.models import ImportProfile, ImportSession
-from tests.imports.conftest import HEADER, device_row, make_csv, upload
+from tests.imports.conftest import HEADER, device_row, make_csv, run_command, upload
 
 pytestmark = pytest.mark.usefixtures("catalogue", "english")
 
@@ -287,22 +285,7 @@ def test_an_outsider_sees_no_profile_and_cannot_touch_a_session(
 
 
 def run(path: Path, user: Any, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(
-            "import",
-            "devices",
-            str(path),
-            "--user",
-            user.username,
-            "--no-progress",
-            *args,
-            stdout=out,
-            stderr=err,
-        )
-    except CommandError as exc:
-        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
-    return 0, out.getvalue(), err.getvalue()
+    return run_command(path, user, "--no-progress", *args)
 
 
 def test_the_command_line_uses_a_profile_by_name_or_from_a_file(tmp_path: Path, mt: Any) -> None:

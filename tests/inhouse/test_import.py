@@ -224,7 +224,7 @@ def test_the_command_imports_and_its_dry_run_does_not(mt, mft, models, tmp_path:
 
     call_command(
         "import", "inhouse", str(path), "--user", mt.username, "--dry-run", "--no-progress",
-        stdout=out,
+        "--lang", "en", stdout=out,
     )  # fmt: skip
     assert "2 valid rows, 0 with errors" in out.getvalue()
     assert not InhouseDevice.objects.exists()

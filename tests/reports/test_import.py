@@ -251,7 +251,7 @@ def test_the_command_imports_reports_and_names_each_bad_row(
     with pytest.raises(CommandError, match="1 row has errors, so nothing was imported"):
         call_command(
             "import", "reports", str(path), "--user", quality.username, "--no-progress",
-            stdout=out, stderr=err,
+            "--lang", "en", "-v", "2", stdout=out, stderr=err,
         )  # fmt: skip
     assert (
         "row 3 [Dokumentnummer='MFT 2026/0099-1']: No registered document MFT 2026/0099-1 in "
