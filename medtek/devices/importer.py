@@ -67,19 +67,21 @@ _STATUS_WORDS = {
 }
 
 
+def _label(model: Any, name: str) -> Any:
+    """A field's label as the register, the catalogue or an inspection record shows it."""
+    return model._meta.get_field(name).verbose_name
+
+
 def _d(name: str) -> Any:
-    """A device field's label, as the register shows it."""
-    return Device._meta.get_field(name).verbose_name  # type: ignore[union-attr]
-
-
-def _i(name: str) -> Any:
-    """An inspection record's field label."""
-    return Inspection._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+    return _label(Device, name)
 
 
 def _m(name: str) -> Any:
-    """A device model field's label, as the catalogue shows it."""
-    return DeviceModel._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+    return _label(DeviceModel, name)
+
+
+def _i(name: str) -> Any:
+    return _label(Inspection, name)
 
 
 #: The register form's own fields (and their validators), for one imported row.

@@ -17,7 +17,6 @@
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count
 from django.db.models.fields.json import KeyTextTransform
@@ -202,10 +201,6 @@ def value_fields(session: ImportSession, importer: registry.Importer) -> list[Fi
     return out
 
 
-def unmapped_count(fields: Sequence[FieldValues]) -> int:
-    return sum(len(f.unmapped) for f in fields)
-
-
 def clean_value_map(
     importer: registry.Importer, value_map: dict[str, dict[str, str]]
 ) -> tuple[dict[str, dict[str, str]], list[str]]:
@@ -244,12 +239,3 @@ def describe(columns: Sequence[registry.Column], field: str) -> str:
         if column.name == field:
             return column.display()
     return field
-
-
-def as_json(obj: Any) -> Any:
-    """``obj`` with lazy translations turned into text."""
-    if isinstance(obj, dict):
-        return {str(k): as_json(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [as_json(v) for v in obj]
-    return obj

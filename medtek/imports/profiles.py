@@ -102,9 +102,10 @@ def _store(
         raise ValidationError({"description": _("At most 500 characters.")})
     # Versions of one name are numbered in turn; the lock keeps two saves from taking one number.
     existing = ImportProfile.objects.select_for_update().filter(kind=kind, name__iexact=name)
-    last = max((p.version for p in existing), default=0)
-    if last:
-        name = existing.order_by("-version").first().name  # type: ignore[union-attr]
+    newest = max(existing, key=lambda p: p.version, default=None)
+    last = newest.version if newest else 0
+    if newest:  # the name as first written, whatever case this save used
+        name = newest.name
     profile = ImportProfile.objects.create(
         kind=kind,
         name=name,
