@@ -2,10 +2,10 @@
 the catalogue reads as one line with a count, not 412 lines.
 
 Two errors are of one kind when they stand in the same column and their messages are the same
-once what varies from row to row is taken out: the cell's own value, anything in “quotes”, and
-numbers (other rows, lengths). The summary is computed when validation ends (and again when the
-commit finds rows no longer valid) and stored with the session, so the page does not read every
-row to show it.
+once what varies from row to row is taken out: the cell's own value (and a quoted part holding
+it), and numbers (other rows, lengths). The summary is computed when validation ends (and again
+when the commit finds rows no longer valid) and stored with the session, so the page does not
+read every row to show it.
 """
 
 import re
@@ -16,17 +16,23 @@ from .models import ImportRow, ImportSession
 #: Row numbers a group keeps to show at once; the whole group is listed on request.
 ROWS_KEPT = 100
 
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+#: A quoted part of a message, in English (“…”), Swedish (”…”) or plain quotes.
+_QUOTED = re.compile(r"[“”\"][^“”\"]*[”\"]")
 _NUMBERS = re.compile(r"\d+(?:[,.]\d+)*(?:(?:, | och | and )\d+)*")
 
 
 def pattern(error: dict[str, Any]) -> str:
-    """The message with what varies from row to row replaced by “…”."""
+    """The message with what varies from row to row replaced by “…”: the cell's value, a quoted
+    part that holds it (a model named after the cell's trade name), and numbers. Quoted parts of
+    the message's own (the values a field takes) stay, so that the kind still reads whole."""
     message = str(error.get("message", ""))
     value = str(error.get("value", "") or "")
     if len(value) > 1 and value in message:
+        message = _QUOTED.sub(
+            lambda m: m.group(0)[0] + "…" + m.group(0)[-1] if value in m.group(0) else m.group(0),
+            message,
+        )
         message = _without(message, value)
-    message = _QUOTED.sub("“…”", message)
     return _NUMBERS.sub("…", message)
 
 

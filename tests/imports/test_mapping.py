@@ -264,3 +264,23 @@ def test_a_duplicate_in_the_file_is_one_kind_however_many_rows(mt: Any) -> None:
     assert [(g["count"], g["pattern"]) for g in session.error_summary] == [
         (4, "“…” also stands on row … of this file.")
     ]
+
+
+def test_a_kind_keeps_the_messages_own_quoted_words_in_either_language(mt: Any) -> None:
+    from django.utils import translation
+
+    header = [*HEADER, "Status"]
+    rows = [
+        [*device_row("MT-1", trade_name="Okänd").values(), "Trasig"],
+        [*device_row("MT-2", trade_name="Annan", model_version="X").values(), "Sönder"],
+    ]
+    with translation.override("sv"):
+        session = services.session_validate(actor=mt, session=upload(mt, make_csv(rows, header)))
+
+    patterns = {g["column"]: (g["count"], g["pattern"]) for g in session.error_summary}
+    assert patterns["Status"] == (
+        2,
+        "Okänd status ”…”: skriv “I bruk”, “Avställd”, “Under reparation” eller “Kasserad” "
+        "eller koppla värdet till en status.",
+    )
+    assert patterns["trade_name"][0] == 2  # two models, one kind, in Swedish too
