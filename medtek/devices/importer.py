@@ -40,6 +40,7 @@ from .models import (
     Device,
     DeviceModel,
     DeviceStatus,
+    DeviceStatusChange,
     Inspection,
     InspectionKind,
     InspectionPlan,
@@ -142,6 +143,7 @@ class DeviceImporter(Importer):
     kind = "devices"
     label = "Devices"
     key_field = "inventory_number"
+    models_written = (Device, DeviceStatusChange, InspectionPlan, Inspection)
     columns = (
         Column(
             "inventory_number",
@@ -310,14 +312,19 @@ class DeviceImporter(Importer):
     def _existing(self, keys: set[str]) -> dict[str, Device]:
         if not keys:
             return {}
-        devices = Device.objects.select_related("unit", "model")
+        # No ORDER BY (the model's default order would make PostgreSQL sort what it found, or
+        # walk the ordering index instead of the unique one), and the condition on the table
+        # itself rather than as an IN-subquery, whose plan turned on the statistics (a parallel
+        # sequential scan of the register per chunk, benchmarks/README.md).
+        devices = Device.objects.select_related("unit", "model").order_by()
         if connection.vendor == "postgresql":
             # One array parameter instead of a thousand (whose SQL psycopg must build and
             # PostgreSQL parse); answered from the unique index on UPPER(inventory_number).
             found = devices.filter(
-                pk__in=RawSQL(
-                    "SELECT id FROM devices_device WHERE UPPER(inventory_number) = ANY(%s)",
+                RawSQL(
+                    'UPPER("devices_device"."inventory_number") = ANY(%s)',
                     [list(keys)],
+                    output_field=models.BooleanField(),
                 )
             )
         else:
