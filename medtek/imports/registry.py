@@ -99,6 +99,8 @@ class Importer(ABC):
     label: str = ""
     columns: Sequence[Column] = ()
     key_field: str = ""
+    #: The models a commit writes many rows of: analysed after a large import (core.planner).
+    models_written: Sequence[Any] = ()
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:
         self.actor = actor

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from medtek.core import audit, exports
+from medtek.core import audit, exports, planner
 
 from . import mapping as mapping_rules
 from . import registry, rows, summary
@@ -561,6 +561,7 @@ def _commit_valid_only(
         session.status, session.mode = ImportSession.Status.COMMITTING, "valid_only"
     done = last = 0
     counts = rows.count(session)
+    end = rows.last_number(session)
     while max_rows is None or done < max_rows:
         with transaction.atomic():
             # Locked before the chunk is read, so that a second commit of the session waits
@@ -568,7 +569,7 @@ def _commit_valid_only(
             _lock(session)
             size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
             chunk = rows.fetch(
-                session, ImportRow.Status.VALID, after=last, size=size, fields=_TO_COMMIT
+                session, ImportRow.Status.VALID, after=last, size=size, fields=_TO_COMMIT, last=end
             )
             if not chunk:
                 break
@@ -645,8 +646,15 @@ def _mark_stale(
     session.error_summary = summary.summarise(session)
 
 
+#: An import that writes at least this many records has the planner's statistics of the tables it
+#: wrote refreshed once it has committed (core.planner): autovacuum would take its time.
+ANALYSE_AFTER_ROWS = 10_000
+
+
 def _finish(actor: Any, session: ImportSession) -> ImportSession:
     rows.set_counters(session)
+    if session.created_count + session.updated_count >= ANALYSE_AFTER_ROWS:
+        planner.analyse(registry.get(session.kind).models_written)
     session.status = ImportSession.Status.COMMITTED
     session.committed_at = timezone.now()
     session.save()

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import ean
 
-from medtek.core import audit
+from medtek.core import audit, planner
 from medtek.core.actors import SYSTEM
 from medtek.demo.actions import Action
 from medtek.devices.identifiers import hibc_check_character
@@ -620,6 +620,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for model in (Device, InspectionPlan, DeviceStatusChange, DeviceModel):
                     cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+            planner.analyse()  # the rest too: the units, loaded once, are never auto-analysed
         self.stdout.write(
             f"Synthesised {totals[0]} devices, {totals[1]} inspection plans and {totals[2]} "
             f"status changes ({synth.models_created} new device models) in "
