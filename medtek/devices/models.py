@@ -217,7 +217,12 @@ class Device(models.Model):
         help_text=_("Required for class III implantable devices (MDR art. 27(9))."),
     )
     unit = models.ForeignKey(
-        Unit, verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="devices"
+        Unit,
+        verbose_name=_("owning unit"),
+        on_delete=models.PROTECT,
+        related_name="devices",
+        # device_unit_status_idx (unit, status) answers every lookup by unit.
+        db_index=False,
     )
     location = models.CharField(_("location"), max_length=200, blank=True)
     supplier = models.CharField(_("supplier"), max_length=200, blank=True)
