@@ -62,6 +62,20 @@ def cpu_calibration_ms() -> float:
     return best * 1000
 
 
+def settings_in_force() -> str:
+    """The PostgreSQL settings that decide the plans and the write speed, as the server has them."""
+    from django.db import connection
+
+    names = [
+        "server_version", "shared_buffers", "work_mem", "random_page_cost",
+        "effective_cache_size", "max_wal_size", "synchronous_commit", "jit",
+    ]  # fmt: skip
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)", [names])
+        found = {n: f"{v}{' ' + u if u else ''}" for n, v, u in cur.fetchall()}
+    return ", ".join(f"{n}={found.get(n, '?')}" for n in names)
+
+
 def machine_note() -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (

@@ -14,6 +14,7 @@ Make the data first: ``medtek synthesize --scale 250000`` (see benchmarks/README
 
 import argparse
 import cProfile
+import os
 import pstats
 import re
 import statistics
@@ -22,9 +23,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from _common import machine_note, percentile, print_table, setup_django
+from _common import machine_note, percentile, print_table, settings_in_force, setup_django
 
-TARGET_MS = 100
+#: Issue 14: every scenario at p50 ≤ 65 ms and p95 ≤ 100 ms server time, PostgreSQL defaults.
+TARGET_P50_MS = 65
+TARGET_P95_MS = 100
 MT_USER, HEAD_USER = "mt", "verksamhetschef"
 
 
@@ -88,6 +91,7 @@ def main() -> None:
 
     total = Device.objects.count()
     print(f"Device list benchmark: {total} devices ({machine_note()})")
+    print(f"PostgreSQL: {settings_in_force()}")
     if total < 250_000:
         print("  (fewer than 250,000 devices: run `medtek synthesize --scale 250000` first)")
     mt_within = Unit.objects.get(name="Centralsjukhuset Mälarstad").pk
@@ -136,7 +140,7 @@ def main() -> None:
                 f"{p95:.1f}",
                 len(queries),
                 f"{sql_ms:.1f}",
-                "yes" if p95 <= TARGET_MS else ("median" if median <= TARGET_MS else "NO"),
+                "yes" if median <= TARGET_P50_MS and p95 <= TARGET_P95_MS else "NO",
             ]
         )
         print(f"  {sc.name} as {sc.user}: median {median:.1f} ms", flush=True)
@@ -148,12 +152,13 @@ def main() -> None:
             stats.sort_stats("cumulative").print_stats(r"medtek|django/(template|db|forms)", 30)
     print()
     print_table(
-        ["scenario", "user", "matches", "median ms", "p95 ms", "queries", "SQL ms", "≤ 100 ms"],
+        ["scenario", "user", "matches", "median ms", "p95 ms", "queries", "SQL ms", "target"],
         rows,
     )
     print(
         f"\n{args.repeat} timed requests per scenario after {args.warmup} warm-up; server time "
-        "through the test Client; SQL ms from one extra request with queries captured."
+        "through the test Client; SQL ms from one extra request with queries captured. "
+        f"Load average now: {', '.join(f'{x:.1f}' for x in os.getloadavg())}."
     )
 
 
