@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 
 from medtek.core.access import one_or_404
-from medtek.organisation.access import grants_of, has_role, path_q
+from medtek.organisation.access import grants_of, has_role, holds_role_on_region, path_q
 from medtek.organisation.models import Unit
 from medtek.organisation.roles import Role
 
@@ -25,6 +25,13 @@ CATALOGUE_READERS = frozenset(
 
 
 def devices_visible_to(user: Any) -> QuerySet[Device]:
+    """The devices of the units in or below the user's grants.
+
+    A role on the region covers every unit, and every device has a unit: such a user's list
+    carries no condition per row, so its count needs no join to the unit tree (issue 14).
+    """
+    if grants_of(user).superuser or holds_role_on_region(user):
+        return Device.objects.all()
     return Device.objects.filter(path_q(user, "unit__path"))
 
 

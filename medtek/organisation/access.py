@@ -23,6 +23,8 @@ class Grants:
 
     pairs: frozenset[tuple[str, str]]
     superuser: bool = False
+    #: The roles held on the region itself (the root unit): the whole tree is in view.
+    region_roles: frozenset[str] = frozenset()
 
     def paths(self, roles: frozenset[str] | set[str] | None = None) -> list[str]:
         found = sorted({p for r, p in self.pairs if roles is None or r in roles})
@@ -54,12 +56,18 @@ def grants_of(user: Any) -> Grants:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    pairs = frozenset(
+    # The region is the one unit without a parent (organisation.services.unit_create): known from
+    # the same query, so that scoping a region-wide user's list costs no query of its own.
+    rows = list(
         RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list(
-            "role", "unit__path"
+            "role", "unit__path", "unit__parent_id"
         )
     )
-    grants = Grants(pairs, superuser=user.is_superuser)
+    grants = Grants(
+        frozenset((role, path) for role, path, _ in rows),
+        superuser=user.is_superuser,
+        region_roles=frozenset(role for role, _, parent in rows if parent is None),
+    )
     setattr(user, _CACHE_ATTR, grants)
     return grants
 
@@ -151,11 +159,12 @@ def may_manage_organisation(user: Any, unit: Unit | None = None) -> bool:
 
 
 def holds_role_on_region(user: Any) -> bool:
-    """Any role on the root: the whole tree is in view (auditors, administrators, MFT, …)."""
-    if not grants_of(user).pairs:
-        return False
-    root = region_root()
-    return root is not None and has_role(user, frozenset(Role.values), root)
+    """Any role on the root: the whole tree is in view (auditors, administrators, MFT, …).
+
+    Known from the grants (``Grants.region_roles``): no query of its own.
+    """
+    grants = grants_of(user)
+    return bool(grants.region_roles or (grants.superuser and grants.pairs))
 
 
 # Care providers ------------------------------------------------------------------------------
