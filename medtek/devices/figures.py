@@ -1,8 +1,8 @@
 """The register's headline figures on the start page (core.figures): devices by status and by
 risk class, and the share of devices in service whose inspection is overdue — for those who keep
-or review the whole register. Each count links to the device list filtered to exactly those
-devices, and is counted over the same scoped queryset and with the same conditions as that list's
-filters (``status``, ``risk_class``, ``due=overdue``)."""
+or review the register, over the devices they see. Each count links to the device list filtered
+to exactly those devices, and is counted over the same scoped queryset and with the same
+conditions as that list's filters (``status``, ``risk_class``, ``due=overdue``)."""
 
 import datetime
 from collections.abc import Iterable
@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from medtek.core.figures import Chart, Figure, Row, Share
-from medtek.organisation.access import grants_of
+from medtek.organisation.access import has_role
 
 from .access import CATALOGUE_READERS
 from .filters import DueFilter
@@ -22,18 +22,15 @@ from .models import DeviceStatus, RiskClass
 from .selectors import device_list_queryset
 
 
-def sees_whole_register(user: Any) -> bool:
-    """Superusers, and MT engineers, quality leads, auditors and administrators of the whole
-    region. A root unit's path holds one id (``/1/``): reading it from the grants spares the
-    start page a query for the root."""
-    grants = grants_of(user)
-    if grants.superuser:
-        return True
-    return any(role in CATALOGUE_READERS and path.count("/") == 2 for role, path in grants.pairs)
+def reads_figures(user: Any) -> bool:
+    """Those who keep or review the register: MT engineers, quality leads, auditors and
+    administrators, wherever they hold the role (and superusers). The figures count the devices
+    they see: the whole register for the region's, their own units' for a clinic's."""
+    return has_role(user, CATALOGUE_READERS)
 
 
 def figures(user: Any, today: datetime.date) -> Iterable[Figure]:
-    if not sees_whole_register(user):
+    if not reads_figures(user):
         return []
     live = ~Q(status=DeviceStatus.SCRAPPED)
     # One query: the devices grouped by status and risk class (at most 4 × 11 groups).

@@ -81,6 +81,21 @@ def test_a_head_of_unit_gets_no_figures_of_the_whole_register(org, overdue_every
     assert 'data-testid="figures"' not in start_page(org.owner)
 
 
+def test_a_quality_lead_of_one_unit_sees_the_figures_of_that_unit_only(
+    org, overdue_everywhere
+) -> None:
+    lead_b = factories.person("lead_b", role=Role.QUALITY_LEAD, unit=org.unit_b)
+    page = start_page(lead_b)
+    assert chart_rows(page, "devices.by_status") == {
+        "I bruk": 1,
+        "Avställd": 0,
+        "Under reparation": 0,
+        "Kasserad": 0,
+    }
+    share = _SHARE.search(page)
+    assert share and (int(share["part"]), int(share["whole"])) == (1, 1)
+
+
 def test_the_auditor_sees_the_register_by_status_and_risk_class(
     org, overdue_everywhere, make_device, implant, mt
 ) -> None:
