@@ -132,3 +132,27 @@ def test_the_register_figures_are_the_lists_they_link_to(client, org, overdue_ev
         listed = client.get(url.replace("&amp;", "&")).content.decode()
         shown = re.search(r'data-testid="result-count">\s*(\d+)', listed)
         assert shown and int(shown.group(1)) == int(count), url
+
+
+def test_an_empty_register_shows_zeros_not_an_error(org) -> None:
+    page = start_page(org.auditor)
+    assert chart_rows(page, "devices.by_status") == {
+        "I bruk": 0,
+        "Avställd": 0,
+        "Under reparation": 0,
+        "Kasserad": 0,
+    }
+    assert chart_rows(page, "devices.by_risk_class") == {}
+    assert "Inget att räkna än." in page  # no risk class has a device
+    share = _SHARE.search(page)
+    assert share and (int(share["part"]), int(share["whole"])) == (0, 0)
+    assert "0,0 %" in page
+
+
+def test_the_figures_speak_english_on_request(client, org, overdue_everywhere) -> None:
+    client.force_login(org.auditor)
+    client.cookies["django_language"] = "en"
+    page = client.get("/").content.decode()
+    assert "The register in figures" in page
+    assert "4 of 4 devices not scrapped" in page
+    assert "100.0 %" in page
