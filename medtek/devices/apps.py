@@ -14,11 +14,13 @@ class DevicesConfig(AppConfig):
         from .actions import Action
 
         audit.register_actions(Action)
-        from medtek.core import todo
+        from medtek.core import figures, todo
 
+        from . import figures as device_figures
         from . import todo as device_todo
 
         todo.register("devices", device_todo.todo)
+        figures.register("devices", device_figures.figures)
         reminders.register(
             "inspections",
             lambda today, days: device_reminders.compose_reminders(today=today, days=days),

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from medtek.core import todo
+from medtek.core import figures, todo
 from medtek.organisation.access import grants_of, may_read_audit_log, units_visible_to
 from medtek.organisation.models import RoleGrant
 from medtek.organisation.roles import Role
@@ -43,11 +43,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 "focus": ROLE_FOCUS.get(grant.role, ""),
             }
         )
+    today = timezone.localdate()
     context = {
         "roles": roles,
         "unit_count": units_visible_to(request.user).count(),
         "is_superuser": grants_of(request.user).superuser,
         "may_read_audit_log": may_read_audit_log(request.user),
-        "todo": todo.for_user(request.user, timezone.localdate()),
+        "todo": todo.for_user(request.user, today),
+        "figures": figures.for_user(request.user, today),
     }
     return render(request, "home.html", context)
