@@ -98,7 +98,7 @@ def object_history_pdf(request: HttpRequest, label: str, pk: str) -> HttpRespons
         _obj, title, events = _history_events(request, label, pk)
         document = Document(
             template="core/history_extract.html",
-            title=f"{_('History extract')}: {title}",
+            title=str(_("History extract: %(record)s") % {"record": title}),
             subject=str(_("Every recorded change of one record, from the audit trail")),
             date=timezone.localdate(),
             language=DOCUMENT_LANGUAGE,
