@@ -6,12 +6,15 @@ events; the history extract reads the same in a PDF; an outsider sees none of it
 import datetime
 import importlib
 import inspect
+import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -220,3 +223,34 @@ def test_a_removed_records_history_stays_readable_for_the_auditor(client, org):
     assert "Nedlagd enhet" in client.get(_history("organisation.unit", "999999")).content.decode()
     client.force_login(org.owner)
     assert client.get(_history("organisation.unit", "999999")).status_code == 404
+
+
+def test_the_export_reads_in_words_in_xlsx(client, org, titled):
+    client.force_login(org.auditor)
+    response = client.get(AUDIT_LOG, {"export": "xlsx", "action": "unit.update"})
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    header, *rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["Händelse"] == "Enhet ändrad"
+    assert row["Objekttyp"] == "Enhet"
+    assert row["Utförarens titel"] == "Systemförvaltare"
+    assert row["Ändringar"] == "Namn: Unit A → Unit Alfa"
+    assert row["Källa"] == "Webb"
+
+
+def test_a_history_costs_the_same_queries_however_long(client, org):
+    """One query per kind of record the changes point to, not per event or field."""
+    client.force_login(org.auditor)
+    url = _history("organisation.unit", org.unit_a.pk)
+    with CaptureQueriesContext(connection) as short:
+        assert client.get(url).status_code == 200
+    for i in range(8):
+        services.unit_update(
+            actor=org.admin,
+            unit=org.unit_a,
+            name=f"Unit {i}",
+            parent=org.hsf if i % 2 else org.region,
+        )
+    with CaptureQueriesContext(connection) as long:
+        assert client.get(url).status_code == 200
+    assert len(long) == len(short), [q["sql"] for q in long]
