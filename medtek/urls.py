@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("organisation/", include("medtek.organisation.urls")),
     path("history/<str:label>/<str:pk>/", audit.object_history, name="object_history"),
+    path("history/<str:label>/<str:pk>/pdf/", audit.object_history_pdf, name="object_history_pdf"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("devices/", include("medtek.devices.urls")),
     path("inhouse/", include("medtek.inhouse.urls")),

@@ -149,6 +149,13 @@ def actor_display(actor: Any) -> str:
     return f"{full} ({actor.get_username()})" if full else actor.get_username()
 
 
+def actor_title(actor: Any) -> str:
+    """The actor's title (befattning) as it is now, copied into each event like the name."""
+    if actor is None or is_system(actor):
+        return ""
+    return str(getattr(actor, "title", "") or "")[:200]
+
+
 def record(
     *,
     actor: Any,
@@ -168,6 +175,7 @@ def record(
     return AuditEvent.objects.create(
         actor=None if is_system(actor) else actor,
         actor_name=actor_display(actor),
+        actor_title=actor_title(actor),
         action=_check_action(action),
         object_type=object_type(obj),
         object_id=str(obj.pk),
@@ -231,15 +239,16 @@ def record_rows(
     ctx = _context.get(_EMPTY)
     actor_id = None if is_system(actor) else actor.pk
     name = actor_display(actor)
+    title = actor_title(actor)
     written = 0
     batch: list[tuple[str, str, str, Any, Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) == ROWS_PER_STATEMENT:
-            written += _insert_events(actor_id, name, action, reason, ctx, batch)
+            written += _insert_events(actor_id, name, title, action, reason, ctx, batch)
             batch = []
     if batch:
-        written += _insert_events(actor_id, name, action, reason, ctx, batch)
+        written += _insert_events(actor_id, name, title, action, reason, ctx, batch)
     return written
 
 
@@ -253,6 +262,7 @@ def _json_default(value: Any) -> Any:
 def _insert_events(
     actor_id: Any,
     name: str,
+    title: str,
     action: str,
     reason: str,
     ctx: AuditContext,
@@ -266,6 +276,7 @@ def _insert_events(
                 at=now,
                 actor_id=actor_id,
                 actor_name=name,
+                actor_title=title,
                 action=action,
                 object_type=otype,
                 object_id=oid,
@@ -291,14 +302,16 @@ def _insert_events(
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (at, actor_id, actor_name, action, object_type, object_id, "  # noqa: S608 (the model's table)
-            "object_repr, before, after, request_id, client_request_id, reason, source, batch) "
-            "SELECT %s, %s, %s, %s, x.t, x.i, x.r, x.b, x.a, %s, %s, %s, %s, %s "
+            f"INSERT INTO {table} (at, actor_id, actor_name, actor_title, action, object_type, "  # noqa: S608 (the model's table)
+            "object_id, object_repr, before, after, request_id, client_request_id, reason, "
+            "source, batch) "
+            "SELECT %s, %s, %s, %s, %s, x.t, x.i, x.r, x.b, x.a, %s, %s, %s, %s, %s "
             "FROM jsonb_to_recordset(%s::jsonb) AS x(t text, i text, r text, b jsonb, a jsonb)",
             [
                 now,
                 actor_id,
                 name,
+                title,
                 action,
                 ctx.request_id,
                 ctx.client_request_id,

@@ -1,5 +1,5 @@
 """The headline figures of the register on the start page, from every app (docs/decisions/
-0021-start-page-figures.md).
+0022-start-page-figures.md).
 
 An app registers a provider (``register("devices", provider)`` in its ``AppConfig.ready``) that
 says, for a person and a day, which figures of that app the person may see: each a ``Chart``

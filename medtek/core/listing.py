@@ -1,7 +1,7 @@
 """Every list page works the same: filter (one FilterSet shared with the API), search, sort,
 paginate and export the filtered list."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import django_filters
@@ -29,13 +29,18 @@ def list_page(
     extra: dict[str, Any] | None = None,
     export_labels: dict[str, Any] | None = None,
     export_fields: dict[str, Any] | None = None,
+    export_words: tuple[Sequence[str], Callable[[Iterable[Any]], Iterable[Sequence[Any]]]]
+    | None = None,
 ) -> HttpResponseBase:
     """Render a list, or stream its export when ``?export=csv|xlsx`` is asked for.
 
     ``sort_fields`` maps the public sort key to a model field; ``-key`` sorts descending. The
     export shows the columns by their labels (the model's fields' own, those of the fields
     ``export_fields`` names for other columns, or ``export_labels``) and values as the page
-    does; with ``&codes=1`` it gives field names and stored codes.
+    does; with ``&codes=1`` it gives field names and stored codes. A list whose rows are not
+    one model's fields (the audit log) gives ``export_words``: the header in words and a
+    function from the records to their rows in words, which sees them all (to look up what they
+    refer to in batches).
     """
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_valid() else queryset.none()
@@ -51,6 +56,11 @@ def list_page(
     qs = qs.order_by(order, "-pk" if descending else "pk")
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
+        if export_words is not None and request.GET.get("codes") != "1":
+            words_header, words_rows = export_words
+            return export_response(
+                fmt, export_name, words_header, words_rows(qs.iterator(chunk_size=2000))
+            )
         rows = (export_row(obj) for obj in qs.iterator(chunk_size=2000))
         if request.GET.get("codes") == "1":
             return export_response(fmt, export_name, export_header, rows)

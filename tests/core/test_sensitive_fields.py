@@ -56,3 +56,18 @@ def test_the_audit_export_hides_them_too(client, org, entry):
     assert len(rows) == 3  # header, create, update
     assert SECRET not in text
     assert HIDDEN in text
+
+
+def test_the_history_extract_hides_them_too(client, org, entry, registrar, tmp_path):
+    from tests.core.test_documents import text, write
+
+    def extract(user):
+        client.force_login(user)
+        url = reverse("object_history_pdf", args=["example.entry", entry.pk])
+        response = client.get(url)
+        assert response.status_code == 200
+        return " ".join(text(write(tmp_path, response.content)).split())
+
+    assert SECRET not in extract(org.auditor)
+    assert HIDDEN in extract(org.auditor)
+    assert SECRET in extract(registrar)

@@ -232,6 +232,12 @@ def _history(world: World) -> Filled:
     ]
 
 
+def _history_pdf(world: World) -> Filled:
+    """The history extract of one device (each takes a PDF's rendering time, so one)."""
+    device = record_of(world, "devices.device", "The history extract (object_history_pdf)")
+    return [({"label": "devices.device", "pk": device.pk}, device)]
+
+
 def _admin_apps(world: World) -> Filled:
     labels = sorted({model._meta.app_label for model in admin.site._registry})
     return [({"app_label": label}, None) for label in labels]
@@ -247,6 +253,7 @@ def _view_on_site(world: World) -> Filled:
 #: record each URL names (None: none).
 FILLERS: dict[str, Callable[[World], Filled]] = {
     "object_history": _history,
+    "object_history_pdf": _history_pdf,
     "imports:session_create": lambda w: [({"kind": k}, None) for k in import_registry.kinds()],
     "admin:app_list": _admin_apps,
     "admin:view_on_site": _view_on_site,

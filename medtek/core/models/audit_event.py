@@ -33,6 +33,13 @@ class AuditEvent(models.Model):
         max_length=200,
         help_text=_("Copy of the actor's name at the time, so the trail reads even after renames."),
     )
+    actor_title = models.CharField(
+        _("actor's title"),
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text=_("Copy of the actor's title at the time; empty for older events."),
+    )
     action = models.CharField(_("action"), max_length=100)
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=64)
