@@ -86,8 +86,9 @@ class DeviceFilter(django_filters.FilterSet):
         The catalogue (a few hundred models) is searched first, so that the device query asks
         for a list of model ids, which an index answers, instead of joining every device to its
         model to compare texts; that condition comes first, so a device of a matching model is
-        not compared as text at all. The device's own columns have trigram indexes on PostgreSQL
-        (migration 0003).
+        not compared as text at all. On PostgreSQL the prefix searches are answered by
+        ``text_pattern_ops`` btrees on the upper-cased numbers and the location by a trigram
+        index (migrations 0003 and 0006).
         """
         value = value.strip()
         models = DeviceModel.objects.filter(
