@@ -130,6 +130,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "medtek.urls"
+# A form's empty choice reads "Choose …" (the renderer), a filter's "All": never Django's dashes.
+FORM_RENDERER = "medtek.core.widgets.FormRenderer"
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 WSGI_APPLICATION = "medtek.wsgi.application"
 
 TEMPLATES = [
