@@ -48,6 +48,11 @@ class Column:
         return normalise(header) in self.headers()
 
 
+def field_label(model: Any, name: str) -> Any:
+    """A model field's label (lazy), as the interface shows the field: a column's ``label``."""
+    return model._meta.get_field(name).verbose_name
+
+
 def _languages() -> list[str]:
     from django.conf import settings
 
