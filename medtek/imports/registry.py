@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.utils import translation
+from django.utils.functional import Promise
 
 
 def normalise(header: str) -> str:
@@ -101,7 +102,8 @@ class Importer(ABC):
     """Validate rows exactly as the UI would, and commit them through the app's services."""
 
     kind: str = ""
-    label: str = ""
+    #: What the interface calls the kind (a lazy translation).
+    label: str | Promise = ""
     columns: Sequence[Column] = ()
     key_field: str = ""
     #: The models a commit writes many rows of: analysed after a large import (core.planner).
