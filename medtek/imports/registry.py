@@ -197,5 +197,12 @@ def get(kind: str) -> type[Importer]:
     return _importers[kind]
 
 
+def kind_label(kind: str) -> str:
+    """What the interface calls ``kind``; the code itself for a kind no app registers (any
+    longer)."""
+    importer = _importers.get(kind)
+    return str(importer.label) if importer is not None and importer.label else kind
+
+
 def kinds() -> list[str]:
     return sorted(_importers)

@@ -83,3 +83,20 @@ def test_the_failed_rows_file_names_its_errors_column_in_the_persons_language(
         actor=importer_of_everything, kind="devices", filename="fil-errors.csv", data=body.encode()
     )
     assert again.file_errors == []
+
+
+def test_the_list_of_imports_names_the_kind_by_its_label(
+    client: Client, importer_of_everything: Any
+) -> None:
+    data = "\ufeffinventarienummer\r\nMT-1\r\n".encode()
+    services.session_create(
+        actor=importer_of_everything, kind="devices", filename="a.csv", data=data
+    )
+    client.force_login(importer_of_everything)
+
+    page = client.get(reverse("imports:session_list")).content.decode()
+
+    with translation.override("sv"):
+        label = str(registry.get("devices").label)
+    assert f"<td>{label}</td>" in page
+    assert "<td>devices</td>" not in page
