@@ -387,6 +387,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files (no CDN; CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Without deep links, as a link inside each operation's button is a control within a
+    # control, which a screen reader cannot reach (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a field named "status"; each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {
