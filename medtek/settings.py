@@ -130,6 +130,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "medtek.urls"
+# A form's empty choice reads "Choose …" (the renderer), a filter's "All": never Django's dashes.
+FORM_RENDERER = "medtek.core.widgets.FormRenderer"
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 WSGI_APPLICATION = "medtek.wsgi.application"
 
 TEMPLATES = [
@@ -384,6 +387,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files (no CDN; CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Without deep links, as a link inside each operation's button is a control within a
+    # control, which a screen reader cannot reach (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a field named "status"; each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {

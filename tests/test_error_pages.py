@@ -1,6 +1,7 @@
 """The error pages, with DEBUG off as in production, in Swedish and in English: 403 names who
 grants roles, 404 says missing or not visible, 500 gives the request id, and a database that is
-briefly away answers 503 "try again in a moment" without touching the database."""
+briefly away answers 503 "try again in a moment" without touching the database; on PostgreSQL,
+a database that cannot be reached answers 503, and a dropped connection is replaced."""
 
 from typing import Any
 
@@ -111,3 +112,61 @@ def test_the_api_answers_json_for_a_database_that_is_away(org) -> None:
 
 def test_connections_are_checked_before_reuse(settings) -> None:
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+# A real PostgreSQL that goes away -------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_database_that_cannot_be_reached_answers_503_in_swedish(
+    org: Any, transactional_db: Any
+) -> None:
+    from django.db import connection
+
+    client = client_in("sv", org.colleague)
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "1"  # nothing listens there: as during a restart
+    try:
+        response = client.get("/devices/")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    page = response.content.decode()
+    assert "Försök igen om en stund" in page
+    assert '<html lang="sv">' in page
+
+
+def _serve(path: str) -> int:
+    """The status of ``path`` as Django's WSGI handler answers it, with the signals of a real
+    request (the test client turns off the connection handling at the start of a request)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    statuses: list[str] = []
+    environ = RequestFactory().get(path).environ
+    response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+    b"".join(response)
+    response.close()  # the end of the request: a connection younger than CONN_MAX_AGE is kept
+    return int(statuses[0].split()[0])
+
+
+@pytest.mark.postgres
+def test_a_connection_the_database_dropped_is_replaced_not_answered_with_an_error(
+    transactional_db: Any,
+) -> None:
+    """The server keeps its connection between requests; when PostgreSQL drops it (a restart),
+    the next request checks it before use and connects again instead of failing."""
+    import psycopg
+    from django.db import connection
+
+    assert _serve("/diarium/") == 200
+    kept = connection.connection
+    assert kept is not None, "the connection was not kept between requests"
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [kept.info.backend_pid])
+
+    assert _serve("/diarium/") == 200
+    assert connection.connection is not kept

@@ -31,16 +31,18 @@ def list_page(
     export_fields: dict[str, Any] | None = None,
     export_words: tuple[Sequence[str], Callable[[Iterable[Any]], Iterable[Sequence[Any]]]]
     | None = None,
+    export_choices: dict[str, dict[Any, Any]] | None = None,
 ) -> HttpResponseBase:
     """Render a list, or stream its export when ``?export=csv|xlsx`` is asked for.
 
     ``sort_fields`` maps the public sort key to a model field; ``-key`` sorts descending. The
     export shows the columns by their labels (the model's fields' own, those of the fields
     ``export_fields`` names for other columns, or ``export_labels``) and values as the page
-    does; with ``&codes=1`` it gives field names and stored codes. A list whose rows are not
-    one model's fields (the audit log) gives ``export_words``: the header in words and a
-    function from the records to their rows in words, which sees them all (to look up what they
-    refer to in batches).
+    does (a field's choices by their labels, and ``export_choices`` for a column whose codes
+    are not a field's choices); with ``&codes=1`` it gives field names and stored codes. A list
+    whose rows are not one model's fields (the audit log) gives ``export_words``: the header in
+    words and a function from the records to their rows in words, which sees them all (to look
+    up what they refer to in batches).
     """
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_valid() else queryset.none()
@@ -66,6 +68,7 @@ def list_page(
             return export_response(fmt, export_name, export_header, rows)
         labels, choices, booleans = model_presentation(qs.model, export_header, export_fields)
         labels.update(export_labels or {})
+        choices.update(export_choices or {})
         header, shown = presented(
             export_header, rows, labels=labels, choices=choices, booleans=booleans
         )

@@ -3,9 +3,35 @@
 from typing import Any, cast
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+#: The label Django gives a form's empty choice (a model field's blank choice, a
+#: ``ModelChoiceField``'s ``empty_label``). Filters have their own, "All"
+#: (``FILTERS_EMPTY_CHOICE_LABEL`` in the settings).
+DJANGO_EMPTY_LABEL = "---------"
+
+
+def label_empty_choice(widget: dict[str, Any]) -> None:
+    """Give a choice widget's empty option the words "Choose …" in place of Django's dashes."""
+    for _group, options, _index in widget.get("optgroups", ()):
+        for option in options:
+            if option["value"] in ("", None) and option["label"] == DJANGO_EMPTY_LABEL:
+                option["label"] = _("Choose …")
+
+
+class FormRenderer(DjangoTemplates):
+    """The project's form renderer (``FORM_RENDERER``): Django's, except that every form's empty
+    choice reads "Choose …", whichever field or form built it."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        widget = context.get("widget")
+        if isinstance(widget, dict):
+            label_empty_choice(widget)
+        return super().render(template_name, context, request)
 
 
 class DateInput(forms.DateInput):
@@ -42,6 +68,7 @@ class FastSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
+        label_empty_choice(widget)
         parts = [
             f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
         ]

@@ -141,7 +141,7 @@ def iso_date_first() -> bool:
 @register
 class DeviceImporter(Importer):
     kind = "devices"
-    label = "Devices"
+    label = gettext_lazy("Devices")
     key_field = "inventory_number"
     models_written = (Device, DeviceStatusChange, InspectionPlan, Inspection)
     columns = (

@@ -46,6 +46,13 @@ class ImportProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
 
+    @property
+    def kind_label(self) -> str:
+        """What the interface calls the kind of record ("Produkter"), not its code."""
+        from .registry import kind_label
+
+        return kind_label(self.kind)
+
 
 class ImportSession(models.Model):
     """One upload of one file for one kind of record (e.g. devices), from preview to commit."""
@@ -137,6 +144,13 @@ class ImportSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def kind_label(self) -> str:
+        """What the interface calls the kind of record ("Produkter"), not its code."""
+        from .registry import kind_label
+
+        return kind_label(self.kind)
 
     @property
     def progress_percent(self) -> int:

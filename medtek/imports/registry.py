@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.utils import translation
+from django.utils.functional import Promise
 
 
 def normalise(header: str) -> str:
@@ -46,6 +47,11 @@ class Column:
 
     def matches(self, header: str) -> bool:
         return normalise(header) in self.headers()
+
+
+def field_label(model: Any, name: str) -> Any:
+    """A model field's label (lazy), as the interface shows the field: a column's ``label``."""
+    return model._meta.get_field(name).verbose_name
 
 
 def _languages() -> list[str]:
@@ -96,7 +102,8 @@ class Importer(ABC):
     """Validate rows exactly as the UI would, and commit them through the app's services."""
 
     kind: str = ""
-    label: str = ""
+    #: What the interface calls the kind (a lazy translation).
+    label: str | Promise = ""
     columns: Sequence[Column] = ()
     key_field: str = ""
     #: The models a commit writes many rows of: analysed after a large import (core.planner).
@@ -188,6 +195,13 @@ def register(importer: type[Importer]) -> type[Importer]:
 
 def get(kind: str) -> type[Importer]:
     return _importers[kind]
+
+
+def kind_label(kind: str) -> str:
+    """What the interface calls ``kind``; the code itself for a kind no app registers (any
+    longer)."""
+    importer = _importers.get(kind)
+    return str(importer.label) if importer is not None and importer.label else kind
 
 
 def kinds() -> list[str]:

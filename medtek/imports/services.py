@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,8 +34,21 @@ from .rows import Row
 
 #: Rows validated, or committed, at a time; in valid-only mode each chunk is its own transaction.
 CHUNK = 1000
-#: The column the failed-rows file adds; ignored when that file comes back fixed.
+#: The column the failed-rows file adds, under its label ("Fel", "Errors"); ignored when that
+#: file comes back fixed, under the label in any language of the interface or under this name
+#: (which files written before the label had).
 ERRORS_COLUMN = "errors"
+
+
+def errors_column_names() -> set[str]:
+    """Every header the errors column of a failed-rows file may come back under."""
+    names = {ERRORS_COLUMN}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(_("Errors"))
+    return names
+
+
 Progress = Callable[[ImportSession], None]
 
 #: What validation reads of a row, and what the commit reads (it needs a row's values only to
@@ -61,13 +74,14 @@ def check_mapping(
     errors = []
     known = {c.name for c in columns}
     left_out = set(ignored)
+    errors_columns = errors_column_names()
     suggestions = suggestions or {}
     for header in headers:
         if header in left_out:
             continue
         if not header:
             errors.append(_("A column has no name in the first row."))
-        elif (header == ERRORS_COLUMN and header not in mapping) or (
+        elif (header in errors_columns and header not in mapping) or (
             header in mapping and mapping[header] in known
         ):
             continue
@@ -674,10 +688,12 @@ def _finish(actor: Any, session: ImportSession) -> ImportSession:
 
 
 def failed_rows(session: ImportSession) -> tuple[list[str], Iterator[list[str]]]:
-    """The rows with errors, in the file's own columns plus an ``errors`` column, to fix and
-    upload again (as CSV in the file's own encoding and delimiter: :func:`failed_rows_csv`)."""
-    columns = [h for h in session.headers if h != ERRORS_COLUMN]
-    header = [*columns, ERRORS_COLUMN]
+    """The rows with errors, in the file's own columns plus a column "Errors" (in the person's
+    language) that names the file's column of each error, to fix and upload again (as CSV in
+    the file's own encoding and delimiter: :func:`failed_rows_csv`)."""
+    errors_columns = errors_column_names()
+    columns = [h for h in session.headers if h not in errors_columns]
+    header = [*columns, _("Errors")]
 
     def lines() -> Iterator[list[str]]:
         for row in session.rows.filter(status=ImportRow.Status.INVALID).order_by("number"):

@@ -83,6 +83,7 @@ def session_list(request: HttpRequest) -> HttpResponseBase:
             s.created_count,
             s.updated_count,
         ],
+        export_choices={"kind": {k: registry.get(k).label for k in registry.kinds()}},
     )
 
 

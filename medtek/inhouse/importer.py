@@ -33,10 +33,19 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.devices.access import device_models_visible_to
 from medtek.devices.models import DeviceModel
-from medtek.imports.registry import Column, Committed, Importer, RowResult, ValidRow, register
+from medtek.imports.registry import (
+    Column,
+    Committed,
+    Importer,
+    RowResult,
+    ValidRow,
+    field_label,
+    register,
+)
 from medtek.organisation.models import Unit
 
 from . import access, services
@@ -98,47 +107,110 @@ def _model_key(manufacturer: str, trade_name: str, version: str) -> tuple[str, s
 @register
 class InhouseImporter(Importer):
     kind = "inhouse"
-    label = "In-house files"
+    label = gettext_lazy("In-house files")
     # A model is named by three columns, so the framework's one-column duplicate check does not
     # apply: ``validate`` finds a model named on two rows itself.
     key_field = ""
     columns = (
-        Column("manufacturer", ("tillverkare",), True),
-        Column("trade_name", ("handelsnamn", "benämning", "produktnamn", "produkt"), True),
-        Column("model_version", ("modell", "version", "modell/version")),
-        Column("risk_class", ("riskklass", "klass")),
-        Column("kind", ("typ", "slag", "typ av egentillverkning", "egentillverkning"), True),
-        Column("based_on", ("utgår från", "baserad på", "ingående produkter")),
-        Column("intended_purpose", ("avsett ändamål", "ändamål", "användningsområde"), True),
-        Column("manufacturer_unit", ("tillverkande enhet", "tillverkare enhet")),
+        Column(
+            "manufacturer", ("tillverkare",), True, label=field_label(DeviceModel, "manufacturer")
+        ),
+        Column(
+            "trade_name",
+            ("handelsnamn", "benämning", "produktnamn", "produkt"),
+            True,
+            label=field_label(DeviceModel, "trade_name"),
+        ),
+        Column(
+            "model_version",
+            ("modell", "version", "modell/version"),
+            label=field_label(DeviceModel, "model_version"),
+        ),
+        Column("risk_class", ("riskklass", "klass"), label=field_label(DeviceModel, "risk_class")),
+        Column(
+            "kind",
+            ("typ", "slag", "typ av egentillverkning", "egentillverkning"),
+            True,
+            label=field_label(InhouseDevice, "kind"),
+        ),
+        Column(
+            "based_on",
+            ("utgår från", "baserad på", "ingående produkter"),
+            label=field_label(InhouseDevice, "based_on"),
+        ),
+        Column(
+            "intended_purpose",
+            ("avsett ändamål", "ändamål", "användningsområde"),
+            True,
+            label=field_label(InhouseDevice, "intended_purpose"),
+        ),
+        Column(
+            "manufacturer_unit",
+            ("tillverkande enhet", "tillverkare enhet"),
+            label=field_label(InhouseDevice, "manufacturer_unit"),
+        ),
         Column(
             "manufacturer_unit_hsa_id",
             ("tillverkande enhetens hsa-id", "hsa-id tillverkande enhet", "hsa-id"),
+            label=gettext_lazy("manufacturing unit's HSA id"),
         ),
-        Column("using_unit", ("användande enhet", "användare")),
-        Column("using_unit_hsa_id", ("användande enhetens hsa-id", "hsa-id användande enhet")),
+        Column(
+            "using_unit",
+            ("användande enhet", "användare"),
+            label=field_label(InhouseDevice, "using_unit"),
+        ),
+        Column(
+            "using_unit_hsa_id",
+            ("användande enhetens hsa-id", "hsa-id användande enhet"),
+            label=gettext_lazy("using unit's HSA id"),
+        ),
         Column(
             "not_transferred",
             ("ej överlåten", "inte överlåten", "överlåts inte", "stannar inom regionen"),
+            label=field_label(InhouseDevice, "not_transferred"),
         ),
-        Column("qms_reference", ("ledningssystem", "kvalitetsledningssystem", "qms")),
-        Column("justification", ("motivering", "skäl", "skäl till egentillverkning")),
-        Column("market_search", ("marknadsgenomgång", "marknadssökning", "marknadsundersökning")),
+        Column(
+            "qms_reference",
+            ("ledningssystem", "kvalitetsledningssystem", "qms"),
+            label=field_label(InhouseDevice, "qms_reference"),
+        ),
+        Column(
+            "justification",
+            ("motivering", "skäl", "skäl till egentillverkning"),
+            label=field_label(InhouseDevice, "justification"),
+        ),
+        Column(
+            "market_search",
+            ("marknadsgenomgång", "marknadssökning", "marknadsundersökning"),
+            label=field_label(InhouseDevice, "market_search"),
+        ),
         Column(
             "market_searched_on",
             ("marknadsgenomgång gjord", "datum för marknadsgenomgång", "sökt den"),
+            label=field_label(InhouseDevice, "market_searched_on"),
         ),
         Column(
             "justification_review_due",
             ("review_due", "ses över senast", "omprövas senast", "nästa marknadsgenomgång"),
+            label=field_label(InhouseDevice, "justification_review_due"),
         ),
-        Column("lab_compliance", ("laboratoriets överensstämmelse", "iso 15189", "en iso 15189")),
+        Column(
+            "lab_compliance",
+            ("laboratoriets överensstämmelse", "iso 15189", "en iso 15189"),
+            label=field_label(InhouseDevice, "lab_compliance"),
+        ),
         Column(
             "review_interval_months",
             ("granskningsintervall", "uppföljningsintervall", "uppföljning (månader)"),
+            label=field_label(InhouseDevice, "review_interval_months"),
         ),
-        Column("file_number", ("egentillverkningsnummer", "nummer"), read_only=True),
-        Column("status", ("status",), read_only=True),
+        Column(
+            "file_number",
+            ("egentillverkningsnummer", "nummer"),
+            read_only=True,
+            label=field_label(InhouseDevice, "file_number"),
+        ),
+        Column("status", ("status",), read_only=True, label=field_label(InhouseDevice, "status")),
     )
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:

@@ -21,9 +21,18 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.core.models import NumberSeries
-from medtek.imports.registry import Column, Committed, Importer, RowResult, ValidRow, register
+from medtek.imports.registry import (
+    Column,
+    Committed,
+    Importer,
+    RowResult,
+    ValidRow,
+    field_label,
+    register,
+)
 
 from . import access, selectors, services
 from .filters import DocumentFilter
@@ -55,21 +64,54 @@ _DATE = forms.DateField()
 @register
 class DiaryImporter(Importer):
     kind = "diary"
-    label = "Diary"
+    label = gettext_lazy("Diary")
     key_field = "number"
     columns = (
-        Column("case_number", ("diarienummer", "ärendenummer", "ärende"), True),
-        Column("case_title", ("ärendemening", "ärendets rubrik")),
-        Column("number", ("dokumentnummer", "handlingsnummer", "dokument-id"), True),
-        Column("date", ("datum", "inkom", "upprättad", "expedierad"), True),
-        Column("direction", ("riktning", "typ av handling", "in/ut"), True),
-        Column("kind", ("handlingstyp", "dokumenttyp"), True),
-        Column("counterparty", ("avsändare/mottagare", "från/till", "avsändare", "mottagare")),
-        Column("description", ("beskrivning", "rubrik", "vad den gäller", "handlingsmening"), True),
-        Column("unit", ("enhet", "ansvarig enhet")),
-        Column("unit_hsa_id", ("hsa-id", "enhetens hsa-id")),
-        Column("external_system", ("system", "diariesystem")),
-        Column("series", ("nummerserie",)),
+        Column(
+            "case_number",
+            ("diarienummer", "ärendenummer", "ärende"),
+            True,
+            label=field_label(Case, "number"),
+        ),
+        Column("case_title", ("ärendemening", "ärendets rubrik"), label=gettext_lazy("case title")),
+        Column(
+            "number",
+            ("dokumentnummer", "handlingsnummer", "dokument-id"),
+            True,
+            label=field_label(Document, "number"),
+        ),
+        Column(
+            "date",
+            ("datum", "inkom", "upprättad", "expedierad"),
+            True,
+            label=field_label(Document, "date"),
+        ),
+        Column(
+            "direction",
+            ("riktning", "typ av handling", "in/ut"),
+            True,
+            label=field_label(Document, "direction"),
+        ),
+        Column("kind", ("handlingstyp", "dokumenttyp"), True, label=field_label(Document, "kind")),
+        Column(
+            "counterparty",
+            ("avsändare/mottagare", "från/till", "avsändare", "mottagare"),
+            label=field_label(Document, "counterparty"),
+        ),
+        Column(
+            "description",
+            ("beskrivning", "rubrik", "vad den gäller", "handlingsmening"),
+            True,
+            label=field_label(Document, "description"),
+        ),
+        Column("unit", ("enhet", "ansvarig enhet"), label=field_label(Document, "unit")),
+        Column("unit_hsa_id", ("hsa-id", "enhetens hsa-id"), label=gettext_lazy("unit's HSA id")),
+        Column(
+            "external_system",
+            ("system", "diariesystem"),
+            label=field_label(Document, "external_system"),
+        ),
+        Column("series", ("nummerserie",), label=field_label(Case, "series")),
     )
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:

@@ -25,10 +25,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from medtek.devices.access import devices_visible_to
 from medtek.devices.models import Device
-from medtek.imports.registry import Column, Committed, Importer, RowResult, ValidRow, register
+from medtek.imports.registry import (
+    Column,
+    Committed,
+    Importer,
+    RowResult,
+    ValidRow,
+    field_label,
+    register,
+)
 from medtek.organisation.models import Unit
 from medtek.registry.access import documents_visible_to
 from medtek.registry.models import Document
@@ -81,34 +90,93 @@ def _choices(choices: Any) -> dict[str, str]:
 @register
 class ReportImporter(Importer):
     kind = "reports"
-    label = "Reports to authorities"
+    label = gettext_lazy("Reports to authorities")
     key_field = "document_number"
     columns = (
-        Column("kind", ("typ", "rapporttyp", "anmälningstyp", "typ av anmälan", "kind_code"), True),
-        Column("unit", ("enhet", "enhet där det hände")),
-        Column("unit_hsa_id", ("hsa-id", "enhetens hsa-id")),
-        Column("event_date", ("händelsedatum", "inträffade", "datum för händelsen"), True),
-        Column("awareness_date", ("känt", "blev känt", "kännedom", "upptäckt"), True),
-        Column("sent_on", ("skickad", "skickat", "anmäld", "anmälningsdatum"), True),
-        Column("description", ("beskrivning", "händelsebeskrivning", "vad hände"), True),
-        Column("outcome", ("utfall", "utfall för patienten")),
-        Column("care_injury", ("vårdskada",)),
-        Column("consequence", ("konsekvens", "konsekvens för patienten")),
-        Column("actions_taken", ("åtgärder", "vidtagna åtgärder")),
-        Column("inventory_number", ("inventarienummer", "inventarienr", "inv_nr")),
-        Column("manufacturer", ("tillverkare",)),
-        Column("trade_name", ("handelsnamn", "benämning", "produktnamn", "produkt")),
-        Column("model_version", ("modell", "version", "modell/version")),
-        Column("udi_di", ("udi-di",)),
-        Column("serial_or_lot", ("serienummer", "lotnummer", "serie- eller lotnummer")),
-        Column("channel", ("kanal", "skickad via", "hur")),
+        Column(
+            "kind",
+            ("typ", "rapporttyp", "anmälningstyp", "typ av anmälan", "kind_code"),
+            True,
+            label=field_label(Report, "kind"),
+        ),
+        Column("unit", ("enhet", "enhet där det hände"), label=field_label(Report, "unit")),
+        Column("unit_hsa_id", ("hsa-id", "enhetens hsa-id"), label=gettext_lazy("unit's HSA id")),
+        Column(
+            "event_date",
+            ("händelsedatum", "inträffade", "datum för händelsen"),
+            True,
+            label=field_label(Report, "event_date"),
+        ),
+        Column(
+            "awareness_date",
+            ("känt", "blev känt", "kännedom", "upptäckt"),
+            True,
+            label=field_label(Report, "awareness_date"),
+        ),
+        Column(
+            "sent_on",
+            ("skickad", "skickat", "anmäld", "anmälningsdatum"),
+            True,
+            label=field_label(Report, "sent_on"),
+        ),
+        Column(
+            "description",
+            ("beskrivning", "händelsebeskrivning", "vad hände"),
+            True,
+            label=field_label(Report, "description"),
+        ),
+        Column("outcome", ("utfall", "utfall för patienten"), label=field_label(Report, "outcome")),
+        Column("care_injury", ("vårdskada",), label=field_label(Report, "care_injury")),
+        Column(
+            "consequence",
+            ("konsekvens", "konsekvens för patienten"),
+            label=field_label(Report, "consequence"),
+        ),
+        Column(
+            "actions_taken",
+            ("åtgärder", "vidtagna åtgärder"),
+            label=field_label(Report, "actions_taken"),
+        ),
+        Column(
+            "inventory_number",
+            ("inventarienummer", "inventarienr", "inv_nr"),
+            label=field_label(Device, "inventory_number"),
+        ),
+        Column("manufacturer", ("tillverkare",), label=field_label(Report, "manufacturer")),
+        Column(
+            "trade_name",
+            ("handelsnamn", "benämning", "produktnamn", "produkt"),
+            label=field_label(Report, "trade_name"),
+        ),
+        Column(
+            "model_version",
+            ("modell", "version", "modell/version"),
+            label=field_label(Report, "model_version"),
+        ),
+        Column("udi_di", ("udi-di",), label=field_label(Report, "udi_di")),
+        Column(
+            "serial_or_lot",
+            ("serienummer", "lotnummer", "serie- eller lotnummer"),
+            label=field_label(Report, "serial_or_lot"),
+        ),
+        Column("channel", ("kanal", "skickad via", "hur"), label=gettext_lazy("channel")),
         Column(
             "authority_reference",
             ("myndighetens diarienummer", "myndighetens referens", "referens"),
+            label=field_label(Report, "authority_reference"),
         ),
-        Column("document_number", ("dokumentnummer", "handlingsnummer", "handling"), True),
-        Column("personal_numbers_confirmed", ("inga personnummer",)),
-        Column("number", ("rapportnummer",), read_only=True),
+        Column(
+            "document_number",
+            ("dokumentnummer", "handlingsnummer", "handling"),
+            True,
+            label=gettext_lazy("document number"),
+        ),
+        Column(
+            "personal_numbers_confirmed",
+            ("inga personnummer",),
+            label=field_label(Report, "personal_numbers_confirmed"),
+        ),
+        Column("number", ("rapportnummer",), read_only=True, label=field_label(Report, "number")),
     )
 
     def __init__(self, actor: Any, *, update_existing: bool) -> None:

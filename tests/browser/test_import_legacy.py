@@ -24,7 +24,6 @@ from playwright.sync_api import Page, expect
 
 from medtek.devices.models import Device, DeviceModel, DeviceStatus, Inspection, InspectionKind
 from medtek.imports.models import ImportSession
-from medtek.imports.services import ERRORS_COLUMN
 from medtek.organisation.roles import Role
 from tests import factories
 from tests.browser.conftest import axe, describe
@@ -193,7 +192,7 @@ def test_a_legacy_export_is_mapped_by_hand_and_its_valid_rows_imported(
         data.decode("utf-8")  # "Benämning" as Windows-1252 writes it
     text = data.decode("cp1252")
     lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-    assert lines[0] == [*legacy.HEADER, ERRORS_COLUMN]
+    assert lines[0] == [*legacy.HEADER, "Fel"]
     assert [line[:-1] for line in lines[1:]] == [legacy.cells(n) for n in legacy.ERROR_ROWS]
     errors = {line[0]: line[-1] for line in lines[1:] if line[0] != "MT-1010"}
     assert errors["MT-1006"].startswith("UDI-DI: ")

@@ -183,7 +183,7 @@ def test_the_failed_rows_come_in_the_uploads_encoding_and_delimiter(
         assert body.startswith(b"\xff\xfe")
     text = body.decode(encoding)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    assert rows[0] == [*HEADER, "errors"]
+    assert rows[0] == [*HEADER, "Fel"]
     assert rows[1][:5] == ["MT-2", "Philips", "IntelliVue", "MX450", "Kök"]
     # Fixed, it goes back in as it is.
     fixed = text.replace("Kök", "Unit A").encode(encoding)
@@ -213,10 +213,10 @@ def test_the_failed_rows_csv_guards_the_header_and_imports_back(client: Client, 
     body = _failed_rows(client, session)
 
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][-2:] == ["'" + LINK, "errors"]
+    assert rows[0][-2:] == ["'" + LINK, "Fel"]
     assert rows[1][-2] == "'=1+1"
     again = upload(mt, body)
-    assert again.headers == [*HEADER, LINK, "errors"]
+    assert again.headers == [*HEADER, LINK, "Fel"]
     assert again.rows.get().values[LINK] == "=1+1"
 
 

@@ -933,7 +933,7 @@ def test_failed_rows_hold_only_the_bad_rows_with_their_errors(mt: Any) -> None:
 
     header, rows = services.failed_rows(session)
 
-    assert header == [*HEADER, "errors"]
+    assert header == [*HEADER, "Errors"]
     rows = list(rows)
     assert [r[0] for r in rows] == ["MT-2", "MT-4"]
     assert rows[0][:-1] == list(device_row("MT-2", acceptance_checked_on="igår").values())
@@ -966,7 +966,7 @@ def test_failed_rows_that_fail_again_keep_one_errors_column(mt: Any) -> None:
     again = validated(mt, make_csv(not_fixed, header), "devices-errors.csv")
     header, rows = services.failed_rows(again)
 
-    assert header == [*HEADER, "errors"]
+    assert header == [*HEADER, "Errors"]
     assert list(rows) == [
         [
             *device_row("MT-1", unit="Unit Q").values(),

@@ -342,7 +342,7 @@ def test_the_failed_rows_download_holds_only_the_bad_rows_and_their_errors(
     body = streamed(response).decode("utf-8")
     assert body.startswith("\ufeff")  # Swedish Excel opens it as UTF-8
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0] == [*HEADER, "status", "errors"]
+    assert rows[0] == [*HEADER, "status", "Errors"]
     assert [r[0] for r in rows[1:]] == ["MT-2", "MT-3"]
     assert (
         rows[1][-1]
@@ -361,7 +361,7 @@ def test_the_failed_rows_download_as_xlsx(client: Client, mt: Any) -> None:
     ws = load_workbook(io.BytesIO(streamed(response))).active
     assert ws is not None
     values = [[c or "" for c in row] for row in ws.iter_rows(values_only=True)]
-    assert values[0] == [*HEADER, "errors"]
+    assert values[0] == [*HEADER, "Errors"]
     assert [r[0] for r in values[1:]] == ["MT-2"]
 
 

@@ -48,6 +48,7 @@ def test_it_exports_the_filtered_list(client, mt, sessions):
     header, *rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert (header[0], header[2], header[3]) == ("ID", "Fil", "Typ")
     assert [r[2] for r in rows] == ["pumpar.csv"]
+    assert [r[3] for r in rows] == ["Produkter"]  # the kind by its label, not "devices"
 
 
 def test_it_shows_others_nothing_of_a_persons_sessions(client, org, sessions):

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from medtek.core.actors import SYSTEM
 from medtek.core.models import AuditEvent
 from medtek.core.numbering import number_series_continue_from
+from medtek.imports import registry
 from medtek.imports import services as imports
 from medtek.imports.models import ImportSession
 from medtek.organisation.models import Unit
@@ -441,10 +442,13 @@ def test_the_export_gives_what_the_person_sees_in_the_import_columns(
     call_command(*export, "--user", quality.username)
     text = path.read_text(encoding="utf-8").lstrip("\ufeff")
     header, *rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert header[:3] == ["kind", "unit", "unit_hsa_id"]
-    assert [dict(zip(header, row, strict=True)) for row in rows] == [
+    # The columns by their labels, as the import's mapping step names them.
+    assert header[:3] == ["Typ", "Enhet där händelsen inträffade", "Enhetens HSA-id"]
+    names = [c.name for c in registry.get("reports").columns]
+    assert len(names) == len(header)
+    assert [dict(zip(names, row, strict=True)) for row in rows] == [
         {
-            **dict.fromkeys(header, ""),
+            **dict.fromkeys(names, ""),
             "kind": "device_incident",
             "unit": "Unit A",
             "event_date": "2026-03-01",
