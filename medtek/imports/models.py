@@ -73,9 +73,12 @@ class ImportSession(models.Model):
     batch = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=50)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     filename = models.CharField(_("file"), max_length=255)
     source = models.BinaryField(_("original file"))
     file_format = models.CharField(max_length=10)
@@ -110,17 +113,17 @@ class ImportSession(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED
     )
-    total_rows = models.PositiveIntegerField(default=0)
-    blank_rows = models.PositiveIntegerField(default=0)
-    validated_rows = models.PositiveIntegerField(default=0)
-    valid_rows = models.PositiveIntegerField(default=0)
-    error_rows = models.PositiveIntegerField(default=0)
-    committed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    committed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    blank_rows = models.PositiveIntegerField(_("blank rows"), default=0)
+    validated_rows = models.PositiveIntegerField(_("rows validated"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    committed_rows = models.PositiveIntegerField(_("rows imported"), default=0)
+    created_count = models.PositiveIntegerField(_("records created"), default=0)
+    updated_count = models.PositiveIntegerField(_("records updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("records unchanged"), default=0)
+    committed_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
     # The run that validates or commits the session outside a web request (imports.background):
     # the id of its queued task (or of the command line's run), who asked for it and when, and
     # the time of its last progress. Empty when no run is under way.

@@ -84,6 +84,10 @@ def session_list(request: HttpRequest) -> HttpResponseBase:
             s.updated_count,
         ],
         export_choices={"kind": {k: registry.get(k).label for k in registry.kinds()}},
+        export_fields={
+            "created": ImportSession._meta.get_field("created_count"),
+            "updated": ImportSession._meta.get_field("updated_count"),
+        },
     )
 
 

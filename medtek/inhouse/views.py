@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -85,6 +85,8 @@ def file_list(request: HttpRequest) -> HttpResponseBase:
         export_fields={
             **{name: DeviceModel._meta.get_field(name) for name in selectors.MODEL_COLUMNS},
             "manufacturing_unit": InhouseDevice._meta.get_field("manufacturer_unit"),
+            # Not a field but computed for today (selectors.files_for): yes/no, as the list shows.
+            "evidence_complete": BooleanField(_("MDR 5(5) evidence complete")),
         },
         extra={"may_open": access.may_keep_file(request.user), "today": today},
     )

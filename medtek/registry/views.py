@@ -58,6 +58,11 @@ def document_list(request: HttpRequest) -> HttpResponseBase:
         export_name="diary",
         export_header=header,
         export_row=row,
+        export_labels={
+            "case_title": _("case title"),
+            "registered_at": _("registered"),
+            "registered_by": _("registered by"),
+        },
         extra={
             "may_submit": access.may_submit(request.user),
             "may_register": access.may_register(request.user),

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -136,6 +137,11 @@ def report_list(request: HttpRequest) -> HttpResponseBase:
         export_name="reports",
         export_header=header,
         export_row=row,
+        export_fields={
+            # Computed for today, not stored: yes/no, as the list shows it.
+            "overdue": BooleanField(_("overdue")),
+            "document": Report._meta.get_field("sent_document"),
+        },
         extra={"may_draft": access.may_draft_somewhere(request.user)},
     )
 
