@@ -12,7 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 
 from medtek.core.access import one_or_404
-from medtek.organisation.access import grants_of, has_role, holds_role_on_region, path_q
+from medtek.organisation.access import (
+    grants_of,
+    has_role,
+    holds_role_on_region,
+    path_q,
+    unit_ids_visible_to,
+)
 from medtek.organisation.models import Unit
 from medtek.organisation.roles import Role
 
@@ -32,7 +38,7 @@ def devices_visible_to(user: Any) -> QuerySet[Device]:
     """
     if grants_of(user).superuser or holds_role_on_region(user):
         return Device.objects.all()
-    return Device.objects.filter(path_q(user, "unit__path"))
+    return Device.objects.filter(unit_id__in=unit_ids_visible_to(user))
 
 
 def device_for_user(user: Any, pk: Any, *, write: bool = False) -> Device:

@@ -4,8 +4,14 @@ condition per row, and everyone else's still does (issue 14, counts without the 
 import pytest
 
 from medtek.devices.access import devices_visible_to
-from medtek.organisation.access import forget_grants, grants_of, holds_role_on_region
+from medtek.organisation.access import (
+    forget_grants,
+    grants_of,
+    holds_role_on_region,
+    unit_ids_visible_to,
+)
 from medtek.organisation.roles import Role
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +37,8 @@ def test_the_region_wide_device_list_has_no_condition_and_a_unit_list_keeps_its_
     assert "WHERE" not in str(region_wide.query)  # no join to the unit tree, nothing per row
     assert set(region_wide) == {mine, theirs}
     scoped = devices_visible_to(org.owner)
-    assert "organisation_unit" in str(scoped.query)
+    # By the ids of the owner's units (unit A and its child), not a join on the units' paths.
+    assert f'"unit_id" IN ({org.unit_a.pk}, {org.unit_a_child.pk})' in str(scoped.query)
     assert list(scoped) == [mine]
     assert list(devices_visible_to(org.outsider)) == [theirs]
 
@@ -44,3 +51,17 @@ def test_a_revoked_role_on_the_region_no_longer_covers_everything(org, make_devi
     forget_grants(org.auditor)
     assert not holds_role_on_region(org.auditor)
     assert list(devices_visible_to(org.auditor)) == []
+
+
+def test_a_scoped_users_unit_ids_are_read_once_and_forgotten_with_the_grants(
+    org, django_assert_num_queries
+) -> None:
+    with django_assert_num_queries(2):  # the grants, then the units below them
+        assert sorted(unit_ids_visible_to(org.owner)) == sorted(
+            [org.unit_a.pk, org.unit_a_child.pk]
+        )
+        unit_ids_visible_to(org.owner)
+    new = factories.unit(name="Ny under A", parent=org.unit_a, provider=org.region_provider)
+    forget_grants(org.owner)
+    assert new.pk in unit_ids_visible_to(org.owner)
+    assert unit_ids_visible_to(org.outsider) == [org.unit_b.pk]
