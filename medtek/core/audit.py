@@ -252,6 +252,66 @@ def record_rows(
     return written
 
 
+#: The columns a query given to :func:`record_query` must have.
+QUERY_COLUMNS = ("object_type", "object_id", "object_repr", "before", "after")
+
+
+def record_query(
+    *,
+    actor: Any,
+    action: str,
+    with_sql: str,
+    rows_sql: str,
+    params: dict[str, Any],
+    reason: str = "",
+) -> int:
+    """Write one audit event per row of an SQL query, in the same statement (PostgreSQL only).
+
+    The form of :func:`record_rows` for services that change many records with one statement
+    and never hold their values in Python: ``with_sql`` is a ``WITH`` clause whose
+    data-modifying parts make the changes (``INSERT … RETURNING``), and ``rows_sql`` a
+    ``SELECT`` over it with the columns :data:`QUERY_COLUMNS` (``before`` and ``after`` as
+    ``jsonb``, as :func:`snapshot` gives them). The changes and their events are thus one
+    statement, which either writes both or neither. ``params`` are the query's named
+    parameters; the event's own start with ``audit_``. Returns how many events were written.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        raise RuntimeError("audit.record_query() writes through PostgreSQL's data-modifying WITH")
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record_query() must run inside the transaction of the changes")
+    clash = [name for name in params if name.startswith("audit_")]
+    if clash:
+        raise ValueError(f"Parameter names starting with audit_ are the event's own: {clash}")
+    check_actor(actor)
+    ctx = _context.get(_EMPTY)
+    table = AuditEvent._meta.db_table
+    sql = (
+        f"{with_sql} INSERT INTO {table} (at, actor_id, actor_name, actor_title, action, "  # noqa: S608 (the model's table; the caller's SQL)
+        "object_type, object_id, object_repr, before, after, request_id, client_request_id, "
+        "reason, source, batch) "
+        "SELECT %(audit_at)s, %(audit_actor_id)s, %(audit_name)s, %(audit_title)s, "
+        "%(audit_action)s, q.object_type, q.object_id, left(q.object_repr, 300), q.before, "
+        "q.after, %(audit_request_id)s, %(audit_client_request_id)s, %(audit_reason)s, "
+        f"%(audit_source)s, %(audit_batch)s FROM ({rows_sql}) AS q"
+    )
+    event = {
+        "audit_at": timezone.now(),
+        "audit_actor_id": None if is_system(actor) else actor.pk,
+        "audit_name": actor_display(actor),
+        "audit_title": actor_title(actor),
+        "audit_action": _check_action(action),
+        "audit_request_id": ctx.request_id,
+        "audit_client_request_id": ctx.client_request_id,
+        "audit_reason": reason,
+        "audit_source": ctx.source,
+        "audit_batch": ctx.batch,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, **event})
+        return int(cursor.rowcount)
+
+
 def _json_default(value: Any) -> Any:
     """What :func:`_jsonable` makes of values that JSON has no type for."""
     if isinstance(value, set | frozenset):

@@ -102,3 +102,69 @@ def test_many_events_are_written_in_several_statements(monkeypatch: pytest.Monke
     events = AuditEvent.objects.filter(action="example_task.create")
     assert sorted(e.after["n"] for e in events) == [0, 1, 2, 3, 4]
     assert {e.actor_name for e in events} == {"system"}
+
+
+@pytest.mark.postgres  # record_query writes through PostgreSQL's WITH
+def test_events_of_a_query_read_as_single_ones() -> None:
+    """The change and its events in one statement: here a care provider renamed by SQL."""
+    actor = factories.person("mt")
+    provider = factories.provider(name="Ekbacken AB")
+    with audit.audit_context(source="import", batch="batch-2"), transaction.atomic():
+        single = audit.record(
+            actor=actor,
+            action="example_entry.update",
+            obj=provider,
+            before={"name": "Ekbacken AB"},
+            after={"name": "Ekbacken Vård AB"},
+            reason="Because",
+        )
+        written = audit.record_query(
+            actor=actor,
+            action="example_entry.update",
+            with_sql=(
+                "WITH old AS (SELECT id, name FROM organisation_careprovider WHERE id = %(pk)s), "
+                "new AS (UPDATE organisation_careprovider AS p SET name = %(name)s FROM old "
+                "WHERE p.id = old.id RETURNING p.id, p.name)"
+            ),
+            rows_sql=(
+                "SELECT 'organisation.careprovider' AS object_type, new.id::text AS object_id, "
+                "new.name AS object_repr, jsonb_build_object('name', old.name) AS before, "
+                "jsonb_build_object('name', new.name) AS after FROM new JOIN old USING (id)"
+            ),
+            params={"pk": provider.pk, "name": "Ekbacken Vård AB"},
+            reason="Because",
+        )
+
+    assert written == 1
+    provider.refresh_from_db()
+    assert provider.name == "Ekbacken Vård AB"
+    bulk = AuditEvent.objects.exclude(pk=single.pk).get(action="example_entry.update")
+    single.refresh_from_db()
+    assert {**_fields(bulk), "object_repr": "x"} == {**_fields(single), "object_repr": "x"}
+    assert bulk.object_repr == "Ekbacken Vård AB"
+    assert (bulk.object_id, bulk.actor_title) == (str(provider.pk), single.actor_title)
+
+
+@pytest.mark.postgres  # record_query writes through PostgreSQL's WITH
+def test_a_query_may_not_use_the_events_own_parameter_names() -> None:
+    with transaction.atomic(), pytest.raises(ValueError, match="audit_reason"):
+        audit.record_query(
+            actor=SYSTEM,
+            action="example_entry.create",
+            with_sql="WITH x AS (SELECT 1)",
+            rows_sql="SELECT * FROM x",
+            params={"audit_reason": "mine"},
+        )
+
+
+@pytest.mark.postgres  # record_query writes through PostgreSQL's WITH
+@pytest.mark.django_db(transaction=True)
+def test_events_of_a_query_need_the_transaction_of_the_change() -> None:
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        audit.record_query(
+            actor=SYSTEM,
+            action="example_entry.create",
+            with_sql="WITH x AS (SELECT 1)",
+            rows_sql="SELECT * FROM x",
+            params={},
+        )
