@@ -543,6 +543,28 @@ class DeviceImporter(Importer):
         )
         return out
 
+    def commit_prepared(self, prepared: Any, *, reason: str) -> int | None:
+        """On PostgreSQL, register the new devices of ``prepared`` rows in one statement
+        (``services.devices_register_prepared``), with the checks of ``_recheck`` and of
+        ``devices_register_many`` as conditions of the statement: a row that fails one, and a
+        row with an inspection history (whose plan and inspections ``commit`` writes), stays
+        for ``commit``. Rows never travel to Python and back: this costs an import of 100,000
+        rows about half of what ``commit`` does (benchmarks/README.md)."""
+        if connection.vendor != "postgresql":
+            return None
+        source_sql, params = prepared.source()
+        source = (
+            f"SELECT p.row_id, p.data FROM ({source_sql}) AS p WHERE NOT p.data ? %(history)s",  # noqa: S608 (the framework's query)
+            {**params, "history": _HISTORY},
+        )
+        return services.devices_register_prepared(
+            actor=self.actor,
+            source=source,
+            catalogue=sorted(self._model_by_pk),
+            mark=prepared.mark_created,
+            reason=reason,
+        )
+
     def _added_history(
         self,
         updates: Sequence[tuple[int, RowResult]],

@@ -3,7 +3,7 @@ AuditEvent in the same transaction. Views, API, imports and commands all call th
 
 import datetime
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from medtek.core import audit
-from medtek.core.actors import require, user_or_none
+from medtek.core.actors import is_system, require, user_or_none
 from medtek.core.changes import Updated, apply_changes, audited_update
 from medtek.core.transitions import Lifecycle, Transition
 from medtek.organisation.models import Unit
 
-from .access import may_change_register
+from .access import may_change_register, writable_units
 from .actions import Action
 from .models import (
     DEVICE_FIELDS,
@@ -33,6 +33,7 @@ from .models import (
     Inspection,
     InspectionKind,
     InspectionPlan,
+    RiskClass,
     add_months,
 )
 
@@ -486,6 +487,155 @@ def devices_register_many(
     return [by_key[r["inventory_number"].upper()] for r in records]
 
 
+def devices_register_prepared(
+    *,
+    actor: Any,
+    source: tuple[str, dict[str, Any]],
+    catalogue: Sequence[int],
+    mark: Callable[[str], tuple[str, dict[str, Any]]],
+    reason: str,
+) -> int:
+    """Register, in one SQL statement, the devices of records already stored in the database:
+    the set-based form of ``devices_register_many`` for an import's validated rows, which thus
+    never travel to Python and back (PostgreSQL only).
+
+    ``source`` is a query of (``row_id``, ``data``): ``data`` a JSON object of ``RECORD_FIELDS``
+    as the importer prepared it (dates as ISO text). A record is registered only if every check
+    of ``devices_register_many`` and of the importer's re-check at commit still holds; the
+    others are left alone, for the caller's ordinary path to explain:
+
+    - its inventory number is free, in any case (the unique index is the last guard);
+    - the actor may change the register of its unit (``access.writable_units``);
+    - its device model is among ``catalogue`` (the models the actor may choose), and for a
+      class III implantable model the record stores the full UDI and its UDI-PI (MDR art.
+      27(9), docs/domain/devices.md);
+    - it is not scrapped, and a device in use has passed its acceptance check
+      (docs/domain/devices.md#acceptance-check); its dates are in order.
+
+    Each new device gets its first status change and one AuditEvent with the same values as
+    ``devices_register_many`` gives them (``audit.record_query``), and ``mark("made")`` (a
+    data-modifying query over ``made``: ``row_id``, ``object_id``) records which row made which
+    device, all in the same statement. Returns how many devices it registered.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        raise RuntimeError("devices_register_prepared() writes through PostgreSQL's JSON functions")
+    today, now = timezone.localdate(), timezone.now()
+    qn = connection.ops.quote_name
+    columns, select, given, params = _insert_columns(connection, "ok")
+    types = ", ".join(f"{qn(a)} {f.db_type(connection)}" for a, f in given.items())
+    writable = Unit.objects.all() if is_system(actor) else writable_units(actor)
+    source_sql, source_params = source
+    mark_sql, mark_params = mark("made")
+    table, models_table = qn(Device._meta.db_table), qn(DeviceModel._meta.db_table)
+    returned = ", ".join(qn(f.column) for f in [Device._meta.get_field("id"), *columns])
+    with_sql = (
+        f"WITH src AS ({source_sql}), "  # noqa: S608 (names from the models, the caller's query)
+        "rec AS (SELECT src.row_id, x.* FROM src "
+        f"CROSS JOIN LATERAL jsonb_to_record(src.data) AS x({types})), "
+        f"ok AS (SELECT rec.* FROM rec JOIN {models_table} AS m ON m.id = rec.model_id "
+        "WHERE rec.unit_id = ANY(%(units)s) AND rec.model_id = ANY(%(catalogue)s) "
+        "AND rec.status <> %(scrapped)s "
+        "AND (rec.status <> %(in_use)s OR rec.acceptance_checked_on IS NOT NULL) "
+        "AND (rec.delivered_on IS NULL OR rec.purchased_on IS NULL "
+        "OR rec.delivered_on >= rec.purchased_on) "
+        "AND (rec.expires_on IS NULL OR rec.manufactured_on IS NULL "
+        "OR rec.expires_on >= rec.manufactured_on) "
+        "AND NOT (m.risk_class = %(class_iii)s AND m.implantable "
+        "AND (coalesce(rec.udi_carrier, '') = '' "
+        "OR (coalesce(rec.udi_serial, '') = '' AND coalesce(rec.udi_lot, '') = ''))) "
+        f"AND NOT EXISTS (SELECT FROM {table} AS d "
+        "WHERE UPPER(d.inventory_number) = UPPER(rec.inventory_number))), "
+        f"ins AS (INSERT INTO {table} ({', '.join(qn(f.column) for f in columns)}) "
+        f"SELECT {', '.join(select)} FROM ok ORDER BY ok.row_id RETURNING {returned}), "
+        "made AS (SELECT ok.row_id, ins.id::text AS object_id FROM ins "
+        "JOIN ok ON ok.inventory_number = ins.inventory_number), "
+        f"marked AS ({mark_sql}), "
+        f"changes AS (INSERT INTO {qn(DeviceStatusChange._meta.db_table)} (device_id, "
+        "from_status, to_status, effective_on, reason, changed_by_id, recorded_at) "
+        "SELECT ins.id, '', ins.status, %(today)s, %(reason)s, %(changed_by)s, %(now)s FROM ins)"
+    )
+    rows_sql = (
+        "SELECT %(object_type)s AS object_type, ins.id::text AS object_id, "  # noqa: S608 (names from the model)
+        "ins.inventory_number AS object_repr, NULL::jsonb AS before, "
+        f"{_snapshot_sql('ins', columns)} AS after FROM ins"
+    )
+    changed_by = user_or_none(actor)
+    params.update(
+        source_params,
+        **mark_params,
+        units=list(writable.values_list("pk", flat=True)),
+        catalogue=list(catalogue),
+        scrapped=DeviceStatus.SCRAPPED,
+        in_use=DeviceStatus.IN_USE,
+        class_iii=RiskClass.III,
+        today=today,
+        now=now,
+        reason=reason,
+        changed_by=changed_by.pk if changed_by else None,
+        object_type=audit.object_type(Device),
+        created=audit.snapshot(Device(created_at=now), ["created_at"])["created_at"],
+    )
+    return audit.record_query(
+        actor=actor,
+        action=Action.DEVICE_REGISTER,
+        with_sql=with_sql,
+        rows_sql=rows_sql,
+        params=params,
+        reason=reason,
+    )
+
+
+def _insert_columns(
+    connection: Any, source: str
+) -> tuple[list[Any], list[str], dict[str, Any], dict[str, Any]]:
+    """What a new device's ``INSERT … SELECT`` writes: the columns, the expression of each over
+    the relation ``source`` (which has ``RECORD_FIELDS``), those fields, and the expressions'
+    parameters. A field the record leaves out (or null) gets the default a model instance would
+    have; the status date is today and the registration time now (``%(today)s``, ``%(now)s``)."""
+    qn = connection.ops.quote_name
+    columns = _device_columns()
+    given = {f.attname: f for f in columns if f.attname in RECORD_FIELDS}
+    computed = {"status_since": "%(today)s", "created_at": "%(now)s"}
+    select, params = [], {}
+    for f in columns:
+        if f.attname in given:
+            default = f.get_default()
+            if default is None:
+                select.append(f"{source}.{qn(f.attname)}")
+            else:
+                params[f"default_{f.attname}"] = default
+                select.append(f"coalesce({source}.{qn(f.attname)}, %(default_{f.attname})s)")
+        elif f.attname in computed:
+            select.append(computed[f.attname])
+        elif f.null:
+            select.append("NULL")
+        else:  # pragma: no cover - a new required column must be added to RECORD_FIELDS
+            raise ImproperlyConfigured(f"registering devices does not fill {f.attname}")
+    return columns, select, given, params
+
+
+def _snapshot_sql(relation: str, columns: Sequence[Any]) -> str:
+    """A new device's ``audit.snapshot`` as a ``jsonb`` expression over ``relation`` (a row of
+    the device table): every field by its name, dates as ISO text, the registration time as the
+    parameter ``%(created)s`` (the same for every row of the statement)."""
+    if getattr(Device, "DISPOSABLE_FIELDS", ()):  # pragma: no cover - would need the digests
+        raise ImproperlyConfigured("a device's snapshot in SQL does not digest disposable fields")
+    pairs = []
+    for f in [Device._meta.get_field("id"), *columns]:
+        column = f"{relation}.{f.column}"
+        if isinstance(f, models.DateTimeField):
+            if f.attname != "created_at":  # pragma: no cover - the only one is set to now
+                raise ImproperlyConfigured(f"a device's snapshot in SQL does not format {f.name}")
+            value = "%(created)s::text"
+        elif isinstance(f, models.DateField):
+            value = f"to_char({column}, 'YYYY-MM-DD')"
+        else:
+            value = column
+        pairs.append(f"'{f.name}', {value}")
+    return f"jsonb_build_object({', '.join(pairs)})"
+
+
 def _device_columns() -> list[Any]:
     return [f for f in Device._meta.concrete_fields if not f.primary_key]
 
@@ -512,19 +662,7 @@ def _insert_devices_pg(
     """Insert the records with one ``INSERT … SELECT … FROM jsonb_to_recordset`` and return the
     new rows as snapshots: field name → value, JSON-ready as ``audit.snapshot`` gives them."""
     qn = connection.ops.quote_name
-    columns = _device_columns()
-    given = {f.attname: f for f in columns if f.attname in RECORD_FIELDS}
-    computed = {"status_since": "%(today)s", "created_at": "%(now)s"}
-    select = []
-    for f in columns:
-        if f.attname in given:
-            select.append(f"x.{qn(f.attname)}")
-        elif f.attname in computed:
-            select.append(computed[f.attname])
-        elif f.null:
-            select.append("NULL")
-        else:  # pragma: no cover - a new required column must be added to RECORD_FIELDS
-            raise ImproperlyConfigured(f"devices_register_many does not fill {f.attname}")
+    columns, select, given, params = _insert_columns(connection, "x")
     types = ", ".join(f"{qn(a)} {f.db_type(connection)}" for a, f in given.items())
     table = qn(Device._meta.db_table)
     returning = [Device._meta.get_field("id"), *columns]
@@ -533,13 +671,9 @@ def _insert_devices_pg(
         f"SELECT {', '.join(select)} FROM jsonb_to_recordset(%(records)s::jsonb) AS x({types}) "
         f"RETURNING {', '.join(_returned(qn(f.column), f) for f in returning)}"
     )
-    defaults = {a: f.get_default() for a, f in given.items()}  # as a model instance has them
-    document = json.dumps(
-        [{k: r.get(k, default) for k, default in defaults.items()} for r in records],
-        default=_json_date,
-    )
+    document = json.dumps([{k: r.get(k) for k in given} for r in records], default=_json_date)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"records": document, "today": today, "now": now})
+        cursor.execute(sql, {**params, "records": document, "today": today, "now": now})
         fetched = cursor.fetchall()
     names = [f.name for f in returning]
     # Every row was inserted with created_at = now; the trail keeps it as audit.snapshot does.

@@ -156,6 +156,15 @@ class Importer(ABC):
         changed only in the fields the file has columns for. Returns one ``Committed`` per row,
         in order; a row with errors is not written."""
 
+    def commit_prepared(self, prepared: Any, *, reason: str) -> int | None:
+        """Write, in one SQL statement inside the caller's transaction, the new records of the
+        rows ``prepared`` (``imports.rows.Prepared``) selects, and mark those rows created;
+        returns how many it wrote, or None if this importer (or the database) has no such
+        path. It writes only rows that pass every check ``commit`` makes of prepared data,
+        with the same records and audit events; what it leaves alone ``commit`` then handles
+        (and explains, for a row no longer valid). An optional fast path: by default none."""
+        return None
+
     @abstractmethod
     def export(self, user: Any, params: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
         """Header and rows of the export, scoped to ``user`` and filtered by ``params``: field

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 
 from .models import ImportRow, ImportSession
@@ -130,6 +130,12 @@ def last_number(session: ImportSession) -> int:
     return session.rows.aggregate(last=Max("number"))["last"] or 0
 
 
+def first_number(session: ImportSession, status: str) -> int | None:
+    """The line number of the session's first row of ``status`` (None if it has none)."""
+    first: int | None = session.rows.filter(status=status).aggregate(first=Min("number"))["first"]
+    return first
+
+
 def chunks(
     session: ImportSession,
     status: str,
@@ -182,6 +188,50 @@ def column(session: ImportSession, header: str) -> Iterator[tuple[int, str]]:
     else:
         for number, values in session.rows.values_list("number", "values").iterator(5000):
             yield number, str(values.get(header, ""))
+
+
+# Prepared rows, for an importer that writes them in SQL ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The session's valid rows with prepared data (``ImportRow.data``) on lines ``after`` <
+    number ≤ ``upto``, as SQL for an importer that writes them in one statement
+    (``Importer.commit_prepared``): the rows never travel to Python and back.
+
+    :meth:`source` selects them (``row_id``, ``data``); :meth:`mark_created` is the
+    data-modifying part of the same statement that records which record each row created. A
+    row the statement leaves alone stays valid, for the importer's ordinary path.
+    """
+
+    session_id: int
+    after: int
+    upto: int
+
+    def source(self) -> tuple[str, dict[str, Any]]:
+        qn = connection.ops.quote_name
+        sql = (
+            f"SELECT r.id AS row_id, r.data FROM {qn(ImportRow._meta.db_table)} AS r "  # noqa: S608 (the model's table)
+            "WHERE r.session_id = %(rows_session)s AND r.number > %(rows_after)s "
+            "AND r.number <= %(rows_upto)s AND r.status = %(rows_valid)s AND r.data IS NOT NULL"
+        )
+        params = {
+            "rows_session": self.session_id,
+            "rows_after": self.after,
+            "rows_upto": self.upto,
+            "rows_valid": Status.VALID,
+        }
+        return sql, params
+
+    def mark_created(self, relation: str) -> tuple[str, dict[str, Any]]:
+        """An ``UPDATE`` for a ``WITH`` clause: the rows named by ``relation`` (``row_id``,
+        ``object_id`` text) created those records."""
+        qn = connection.ops.quote_name
+        sql = (
+            f"UPDATE {qn(ImportRow._meta.db_table)} AS r SET status = %(rows_created)s, "  # noqa: S608 (the model's table)
+            f"object_id = c.object_id FROM {relation} AS c WHERE r.id = c.row_id"
+        )
+        return sql, {"rows_created": Status.CREATED}
 
 
 # Saving ----------------------------------------------------------------------------------------

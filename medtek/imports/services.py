@@ -34,6 +34,8 @@ from .rows import Row
 
 #: Rows validated, or committed, at a time; in valid-only mode each chunk is its own transaction.
 CHUNK = 1000
+#: Lines an all-or-nothing commit hands at a time to an importer's SQL path (``commit_prepared``).
+PREPARED_WINDOW = 20_000
 #: The column the failed-rows file adds, under its label ("Fel", "Errors"); ignored when that
 #: file comes back fixed, under the label in any language of the interface or under this name
 #: (which files written before the label had).
@@ -548,15 +550,27 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
     with transaction.atomic():
         if _lock(session) == ImportSession.Status.COMMITTED:  # by a commit that ran at once
             raise ValidationError(_("This file has already been imported."))
-        for chunk in rows.chunks(session, ImportRow.Status.VALID, CHUNK, fields=_TO_COMMIT):
-            stale = _commit_chunk(session, importer, chunk)
-            if stale:
-                raise ValidationError(
-                    _(
-                        "The register changed since the preview and some rows are no longer valid; "
-                        "nothing was imported. Validate the file again."
+        first, end = rows.first_number(session, ImportRow.Status.VALID), rows.last_number(session)
+        for after in range(first - 1 if first else end, end, PREPARED_WINDOW):
+            upto = min(after + PREPARED_WINDOW, end)
+            _commit_prepared(session, importer, after, upto)
+            rest = rows.fetch(
+                session,
+                ImportRow.Status.VALID,
+                after=after,
+                size=upto - after,
+                fields=_TO_COMMIT,
+                last=upto,
+            )
+            for start in range(0, len(rest), CHUNK):
+                if _commit_chunk(session, importer, rest[start : start + CHUNK]):
+                    raise ValidationError(
+                        _(
+                            "The register changed since the preview and some rows are no longer "
+                            "valid; nothing was imported. Validate the file again."
+                        )
                     )
-                )
+            _pause()
         session.mode = ImportSession.Mode.ALL_OR_NOTHING
         return _finish(actor, session)
 
@@ -573,28 +587,39 @@ def _commit_valid_only(
             status=ImportSession.Status.COMMITTING, mode=ImportSession.Mode.VALID_ONLY
         )
         session.status, session.mode = ImportSession.Status.COMMITTING, "valid_only"
-    done = last = 0
+    done = 0
     counts = rows.count(session)
-    end = rows.last_number(session)
-    while max_rows is None or done < max_rows:
+    first, end = rows.first_number(session, ImportRow.Status.VALID), rows.last_number(session)
+    last = first - 1 if first else end  # a commit resumed goes on from its first row left
+    # Batch by batch of line numbers, each batch its own transaction: CHUNK lines (or what is
+    # left of ``max_rows``) hold at most that many valid rows.
+    while last < end and (max_rows is None or done < max_rows):
         with transaction.atomic():
-            # Locked before the chunk is read, so that a second commit of the session waits
+            # Locked before the batch is read, so that a second commit of the session waits
             # and then finds these rows no longer valid.
             _lock(session)
             size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+            upto = min(last + size, end)
+            written = _commit_prepared(session, importer, last, upto)
+            counts[ImportRow.Status.VALID] -= written
+            counts[ImportRow.Status.CREATED] += written
             chunk = rows.fetch(
-                session, ImportRow.Status.VALID, after=last, size=size, fields=_TO_COMMIT, last=end
+                session,
+                ImportRow.Status.VALID,
+                after=last,
+                size=upto - last,
+                fields=_TO_COMMIT,
+                last=upto,
             )
-            if not chunk:
-                break
-            last = chunk[-1].number
             stale = _commit_chunk(session, importer, chunk)
             _mark_stale(session, stale)
             rows.move(counts, ImportRow.Status.VALID, chunk)
             rows.set_counters(session, counts)
             session.save()
-            done += len(chunk)
-        if progress:
+            done += written + len(chunk)
+            last = upto
+            _pause()
+        if progress and written + len(chunk):
             progress(session)
     if not rows.exist(session, ImportRow.Status.VALID):
         with transaction.atomic():
@@ -620,7 +645,9 @@ def _commit_chunk(
     A row that validation prepared (``ImportRow.data``) goes to the importer with that data; a
     row without it (an update of an existing record) with its values, to be validated again.
     """
-    reason = _("Import of %(file)s (session %(id)s)") % {"file": session.filename, "id": session.pk}
+    if not chunk:
+        return []
+    reason = _reason(session)
     rows.load_values([r for r in chunk if r.data is None])
     committed = importer.commit(
         [
@@ -640,9 +667,29 @@ def _commit_chunk(
         else:
             row.status, row.object_id = outcome.outcome, str(outcome.pk)
     rows.save([r for r in chunk if r.status != ImportRow.Status.VALID], ["status", "object_id"])
+    return stale
+
+
+def _commit_prepared(
+    session: ImportSession, importer: registry.Importer, after: int, upto: int
+) -> int:
+    """Write what the importer can write of lines ``after`` < number ≤ ``upto`` in one SQL
+    statement (``Importer.commit_prepared``); returns how many rows it wrote (0 when it has no
+    such path). The rows it leaves valid go through ``_commit_chunk``."""
+    written = importer.commit_prepared(
+        rows.Prepared(session.pk, after, upto), reason=_reason(session)
+    )
+    return written or 0
+
+
+def _reason(session: ImportSession) -> str:
+    """The reason every record an import writes carries (status changes, audit events)."""
+    return _("Import of %(file)s (session %(id)s)") % {"file": session.filename, "id": session.pk}
+
+
+def _pause() -> None:
     if settings.IMPORT_CHUNK_PAUSE:  # tests only: time to stop a worker in mid-commit
         time.sleep(settings.IMPORT_CHUNK_PAUSE)
-    return stale
 
 
 def _mark_stale(

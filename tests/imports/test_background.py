@@ -181,19 +181,21 @@ def test_one_run_at_a_time(client, mt):
 
 @pytest.fixture
 def crash_at_second_chunk(monkeypatch):
-    """The worker dies while it writes the second chunk of rows (2 rows a chunk)."""
+    """The worker dies while it writes the second batch of rows (2 lines a batch), once it has
+    written the batch's records but before the batch's transaction ends."""
     monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(services, "PREPARED_WINDOW", 2)
     calls = {"n": 0}
-    write = services._commit_chunk
+    pause = services._pause
 
-    def dying(*args: Any, **kwargs: Any) -> Any:
+    def dying() -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise ConnectionError("the worker lost its database")
-        return write(*args, **kwargs)
+        pause()
 
-    monkeypatch.setattr(services, "_commit_chunk", dying)
-    return lambda: monkeypatch.setattr(services, "_commit_chunk", write)
+    monkeypatch.setattr(services, "_pause", dying)
+    return lambda: monkeypatch.setattr(services, "_pause", pause)
 
 
 def test_a_failed_valid_only_run_resumes_from_the_web_after_its_last_whole_batch(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from medtek.core import audit
 from medtek.core.models import AuditEvent
@@ -590,7 +591,7 @@ def test_it_refuses_an_unknown_mode(mt: Any) -> None:
 
 
 def test_all_or_nothing_revalidates_rows_against_the_register_at_commit(
-    mt: Any, register_device: Any
+    mt: Any, register_device: Any, commit_path: str
 ) -> None:
     session = validated(mt, make_csv([device_row("MT-1"), device_row("MT-2")]))
     register_device("MT-2")  # someone registers MT-2 by hand after the preview
@@ -604,10 +605,10 @@ def test_all_or_nothing_revalidates_rows_against_the_register_at_commit(
 
 
 def test_valid_only_leaves_out_a_row_that_became_a_duplicate_after_the_preview(
-    mt: Any, register_device: Any
+    mt: Any, register_device: Any, commit_path: str
 ) -> None:
     session = validated(mt, make_csv([device_row("MT-1"), device_row("MT-2")]))
-    register_device("MT-2")
+    register_device("mt-2")  # the same number, as another hand typed it
 
     session = services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
 
@@ -639,7 +640,132 @@ def test_validation_prepares_each_new_device_and_the_commit_writes_exactly_that(
     assert set(session.rows.values_list("status", "object_id")) == {("created", str(device.pk))}
 
 
-def test_the_commit_checks_the_rights_of_the_importer_again(mt: Any, org: Any) -> None:
+FULL_HEADER = [
+    *HEADER,
+    "status",
+    "location",
+    "supplier",
+    "purchased_on",
+    "delivered_on",
+    "warranty_until",
+    "manufactured_on",
+    "expires_on",
+    "udi_carrier",
+    "udi_lot",
+    "udi_serial",
+]
+
+
+def every_kind_of_new_device(prefix: str) -> list[dict[str, str]]:
+    """New devices with every field the file can give, and with most left out."""
+    return [
+        device_row(
+            f"{prefix}-1",
+            status="in_use",
+            location="Sal 1, bädd 4",
+            supplier="Medema AB",
+            purchased_on="2024-01-10",
+            delivered_on="2024-02-01",
+            warranty_until="2027-02-01",
+            manufactured_on="2023-12-01",
+            expires_on="2030-12-01",
+            udi_carrier="(01)07312345678909(21)X1",
+            udi_lot="L-7",
+            udi_serial="X1",
+        ),
+        device_row(f"{prefix}-2", status="out_of_service", acceptance_checked_on=""),
+        device_row(
+            f"{prefix}-3",
+            manufacturer="B. Braun",
+            trade_name="Perfusor",
+            model_version="Space",
+            unit="Unit B",
+            status="in_repair",
+        ),
+        device_row(f"{prefix}-4", serial_number="", acceptance_checked_on="2024-02-29"),
+    ]
+
+
+def registered_as(prefix: str, session: ImportSession) -> list[Any]:
+    """What the import wrote for each device of ``prefix``, without what differs by necessity
+    (ids, the times of writing, the inventory and serial numbers, the session in the reason)."""
+    own = {"id", "created_at", "inventory_number", "serial_number"}
+
+    def plain(text: str) -> str:
+        return text.replace(f"session {session.pk}", "session N").replace(prefix, "X")
+
+    written = []
+    for device in Device.objects.filter(inventory_number__startswith=f"{prefix}-").order_by("pk"):
+        values = {f.attname: getattr(device, f.attname) for f in Device._meta.concrete_fields}
+        changes = list(
+            device.status_changes.values_list(
+                "from_status", "to_status", "effective_on", "reason", "changed_by"
+            )
+        )
+        (event,) = audit.history_for(device)
+        assert event.after == audit.snapshot(device)  # the time of writing as the trail keeps it
+        assert event.before is None
+        assert (event.object_repr, event.batch) == (device.inventory_number, str(session.batch))
+        row = session.rows.get(object_id=str(device.pk))
+        written.append(
+            (
+                row.number,
+                row.status,
+                plain(device.inventory_number),
+                plain(device.serial_number),
+                {k: v for k, v in values.items() if k not in own},
+                [(*c[:3], plain(c[3]), c[4]) for c in changes],
+                {k: v for k, v in event.after.items() if k not in own},
+                (event.action, event.actor_id, event.actor_name, event.actor_title),
+                (event.source, plain(event.reason), event.object_type),
+            )
+        )
+    return written
+
+
+def test_both_ways_of_committing_write_the_same_devices_history_and_trail(
+    mt: Any, monkeypatch: Any
+) -> None:
+    """The SQL statement that writes an import's new devices from the stored rows (PostgreSQL)
+    writes what the row-by-row path writes: the same devices, status history and events."""
+    monkeypatch.setattr(services, "PREPARED_WINDOW", 3)  # more than one statement
+    in_sql = validated(mt, make_csv(every_kind_of_new_device("SQL"), FULL_HEADER))
+    assert (in_sql.valid_rows, in_sql.error_rows) == (4, 0)
+    services.session_commit(actor=mt, session=in_sql, mode=ALL)
+
+    by_row = validated(mt, make_csv(every_kind_of_new_device("ROW"), FULL_HEADER))
+    with monkeypatch.context() as m:
+        m.setattr(DeviceImporter, "commit_prepared", lambda *args, **kwargs: None)
+        services.session_commit(actor=mt, session=by_row, mode=ALL)
+
+    assert registered_as("SQL", in_sql) == registered_as("ROW", by_row)
+    assert len(registered_as("SQL", in_sql)) == 4
+    assert registered_as("SQL", in_sql)[0][4]["location"] == "Sal 1, bädd 4"
+
+
+def test_on_postgresql_the_commit_writes_new_devices_without_the_row_by_row_path(
+    mt: Any, monkeypatch: Any
+) -> None:
+    """Only an update, a row with an inspection history, or a row no longer valid goes row by
+    row on PostgreSQL; elsewhere every row does."""
+    calls: list[int] = []
+    commit = DeviceImporter.commit
+
+    def counted(self: Any, rows: Any, **kwargs: Any) -> Any:
+        calls.append(len(rows))
+        return commit(self, rows, **kwargs)
+
+    monkeypatch.setattr(DeviceImporter, "commit", counted)
+    session = validated(mt, make_csv(every_kind_of_new_device("MT"), FULL_HEADER))
+    session = services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
+
+    assert session.created_count == 4
+    assert calls == ([] if connection.vendor == "postgresql" else [4])
+
+
+def test_the_commit_checks_the_rights_of_the_importer_again(
+    mt: Any, org: Any, commit_path: str
+) -> None:
     session = validated(mt, make_csv([device_row("MT-1"), device_row("MT-2")]))
     for grant in mt.grants.filter(revoked_at__isnull=True):
         org_services.role_revoke(actor=org.admin, grant=grant, reason="Changed jobs")
@@ -656,7 +782,9 @@ def test_the_commit_checks_the_rights_of_the_importer_again(mt: Any, org: Any) -
     }
 
 
-def test_the_commit_checks_the_device_models_rules_again(mt: Any, catalogue: Any) -> None:
+def test_the_commit_checks_the_device_models_rules_again(
+    mt: Any, catalogue: Any, commit_path: str
+) -> None:
     """A model reclassified as class III implantable after the preview: its devices now need
     their UDI (MDR art. 27(9)), so rows without it are left out."""
     rows = [
@@ -801,33 +929,43 @@ class Crash(Exception):
     pass
 
 
-def crash_after_first_chunk(monkeypatch: Any) -> list[int]:
-    """Make the importer's commit fail on its second call, after writing the chunk; returns the
-    chunk sizes it saw."""
-    calls: list[int] = []
-    real_commit = DeviceImporter.commit
-
-    def commit(self: DeviceImporter, rows: Any, *, reason: str) -> Any:
-        calls.append(len(rows))
-        outcomes = real_commit(self, rows, reason=reason)
-        if len(calls) == 2:
-            raise Crash("the power went out")
-        return outcomes
-
-    monkeypatch.setattr(DeviceImporter, "commit", commit)
-    return calls
+@pytest.fixture(params=["prepared", "per_row"])
+def commit_path(request: Any, monkeypatch: Any) -> str:
+    """Both ways a commit writes new devices: in one SQL statement from the stored rows
+    (``commit_prepared``, PostgreSQL) and row by row through ``commit`` (SQLite, and rows the
+    statement leaves alone)."""
+    if request.param == "per_row":
+        monkeypatch.setattr(DeviceImporter, "commit_prepared", lambda *args, **kwargs: None)
+    return str(request.param)
 
 
-def test_a_crash_mid_import_all_or_nothing_writes_nothing(mt: Any, monkeypatch: Any) -> None:
+def crash_after_second_batch(monkeypatch: Any) -> list[int]:
+    """Make the commit fail once it has written its second batch (2 lines a batch), before the
+    batch's transaction ends; returns how many devices the transaction saw after each batch."""
     monkeypatch.setattr(services, "CHUNK", 2)
-    calls = crash_after_first_chunk(monkeypatch)
+    monkeypatch.setattr(services, "PREPARED_WINDOW", 2)
+    seen: list[int] = []
+
+    def pause() -> None:
+        seen.append(Device.objects.count())
+        if len(seen) == 2:
+            raise Crash("the power went out")
+
+    monkeypatch.setattr(services, "_pause", pause)
+    return seen
+
+
+def test_a_crash_mid_import_all_or_nothing_writes_nothing(
+    mt: Any, monkeypatch: Any, commit_path: str
+) -> None:
+    seen = crash_after_second_batch(monkeypatch)
     data = make_csv([device_row(f"MT-{i}") for i in range(1, 6)])
     session = validated(mt, data)
 
     with pytest.raises(Crash):
         services.session_commit(actor=mt, session=session, mode=ALL)
 
-    assert calls == [2, 2]  # two chunks had been written when it crashed
+    assert seen == [2, 4]  # two batches had been written when it crashed
     assert Device.objects.count() == 0
     assert DeviceStatusChange.objects.count() == 0
     assert not batch_events(session).exists()
@@ -836,16 +974,16 @@ def test_a_crash_mid_import_all_or_nothing_writes_nothing(mt: Any, monkeypatch: 
     assert set(session.rows.values_list("status", "object_id")) == {("valid", "")}
 
     # Once the cause is gone, the same session imports everything exactly once.
+    monkeypatch.setattr(services, "_pause", lambda: None)
     session = services.session_commit(actor=mt, session=session, mode=ALL)
     assert inventory_numbers() == ["MT-1", "MT-2", "MT-3", "MT-4", "MT-5"]
     assert batch_events(session, "device.register").count() == 5
 
 
 def test_a_crash_mid_import_valid_only_keeps_whole_batches_and_resumes(
-    mt: Any, monkeypatch: Any
+    mt: Any, monkeypatch: Any, commit_path: str
 ) -> None:
-    monkeypatch.setattr(services, "CHUNK", 2)
-    crash_after_first_chunk(monkeypatch)
+    seen = crash_after_second_batch(monkeypatch)
     data = make_csv([device_row(f"MT-{i}") for i in range(1, 6)])
     session = validated(mt, data)
 
@@ -853,6 +991,7 @@ def test_a_crash_mid_import_valid_only_keeps_whole_batches_and_resumes(
         services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
 
     # The first batch is complete: devices, status history, audit events and row outcomes.
+    assert seen == [2, 4]
     assert inventory_numbers() == ["MT-1", "MT-2"]
     assert DeviceStatusChange.objects.count() == 2
     registered = batch_events(session, "device.register")
@@ -863,6 +1002,7 @@ def test_a_crash_mid_import_valid_only_keeps_whole_batches_and_resumes(
     assert (session.status, session.created_count) == ("committing", 2)
 
     # Running it again (the crash does not repeat) goes on where it stopped; nothing twice.
+    monkeypatch.setattr(services, "_pause", lambda: None)
     session = services.session_commit(actor=mt, session=session, mode=VALID_ONLY)
     assert inventory_numbers() == ["MT-1", "MT-2", "MT-3", "MT-4", "MT-5"]
     assert (session.status, session.created_count) == ("committed", 5)
@@ -870,19 +1010,26 @@ def test_a_crash_mid_import_valid_only_keeps_whole_batches_and_resumes(
 
 
 def test_a_crash_inside_a_batch_leaves_no_device_without_its_audit_event(
-    mt: Any, monkeypatch: Any
+    mt: Any, monkeypatch: Any, commit_path: str
 ) -> None:
+    """The second batch's devices are written, then writing their events fails (after the
+    statement, on the SQL path, whose devices and events are one statement)."""
     monkeypatch.setattr(services, "CHUNK", 2)
-    real_record_rows = audit.record_rows
+    monkeypatch.setattr(services, "PREPARED_WINDOW", 2)
     calls = {"n": 0}
 
-    def record_rows(**kwargs: Any) -> int:
-        calls["n"] += 1
-        if calls["n"] == 2:  # the second batch's devices are inserted, their events are not
-            raise Crash("disk full")
-        return real_record_rows(**kwargs)
+    def failing(real: Any) -> Any:
+        def write(**kwargs: Any) -> int:
+            written = real(**kwargs)
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise Crash("disk full")
+            return int(written)
 
-    monkeypatch.setattr(audit, "record_rows", record_rows)
+        return write
+
+    monkeypatch.setattr(audit, "record_rows", failing(audit.record_rows))
+    monkeypatch.setattr(audit, "record_query", failing(audit.record_query))
     session = validated(mt, make_csv([device_row(f"MT-{i}") for i in range(1, 5)]))
 
     with pytest.raises(Crash):
