@@ -528,12 +528,17 @@ def devices_register_prepared(
     source_sql, source_params = source
     mark_sql, mark_params = mark("made")
     table, models_table = qn(Device._meta.db_table), qn(DeviceModel._meta.db_table)
-    returned = ", ".join(qn(f.column) for f in [Device._meta.get_field("id"), *columns])
+    pk = Device._meta.get_field("id")
+    returned = ", ".join(qn(f.column) for f in [pk, *columns])
+    # Each row's id is drawn in ``ok`` (materialised once: nextval is volatile), in the order
+    # of the file's lines, so which row made which device needs no join of the new devices
+    # back to the rows (by inventory number, which the planner ran as a nested loop).
     with_sql = (
         f"WITH src AS ({source_sql}), "  # noqa: S608 (names from the models, the caller's query)
         "rec AS (SELECT src.row_id, x.* FROM src "
         f"CROSS JOIN LATERAL jsonb_to_record(src.data) AS x({types})), "
-        f"ok AS (SELECT rec.* FROM rec JOIN {models_table} AS m ON m.id = rec.model_id "
+        "ok AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%(table)s, %(pk)s)) AS id, "
+        f"c.* FROM (SELECT rec.* FROM rec JOIN {models_table} AS m ON m.id = rec.model_id "
         "WHERE rec.unit_id = ANY(%(units)s) AND rec.model_id = ANY(%(catalogue)s) "
         "AND rec.status <> %(scrapped)s "
         "AND (rec.status <> %(in_use)s OR rec.acceptance_checked_on IS NOT NULL) "
@@ -545,11 +550,11 @@ def devices_register_prepared(
         "AND (coalesce(rec.udi_carrier, '') = '' "
         "OR (coalesce(rec.udi_serial, '') = '' AND coalesce(rec.udi_lot, '') = ''))) "
         f"AND NOT EXISTS (SELECT FROM {table} AS d "
-        "WHERE UPPER(d.inventory_number) = UPPER(rec.inventory_number))), "
-        f"ins AS (INSERT INTO {table} ({', '.join(qn(f.column) for f in columns)}) "
-        f"SELECT {', '.join(select)} FROM ok ORDER BY ok.row_id RETURNING {returned}), "
-        "made AS (SELECT ok.row_id, ins.id::text AS object_id FROM ins "
-        "JOIN ok ON ok.inventory_number = ins.inventory_number), "
+        "WHERE UPPER(d.inventory_number) = UPPER(rec.inventory_number)) "
+        "ORDER BY rec.row_id) AS c), "
+        f"ins AS (INSERT INTO {table} ({', '.join(qn(f.column) for f in [pk, *columns])}) "
+        f"SELECT ok.id, {', '.join(select)} FROM ok RETURNING {returned}), "
+        "made AS (SELECT ok.row_id, ok.id::text AS object_id FROM ok), "
         f"marked AS ({mark_sql}), "
         f"changes AS (INSERT INTO {qn(DeviceStatusChange._meta.db_table)} (device_id, "
         "from_status, to_status, effective_on, reason, changed_by_id, recorded_at) "
@@ -564,6 +569,8 @@ def devices_register_prepared(
     params.update(
         source_params,
         **mark_params,
+        table=Device._meta.db_table,
+        pk=pk.column,
         units=list(writable.values_list("pk", flat=True)),
         catalogue=list(catalogue),
         scrapped=DeviceStatus.SCRAPPED,

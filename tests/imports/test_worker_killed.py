@@ -145,7 +145,9 @@ def test_killed_in_an_all_or_nothing_commit_nothing_stays_and_the_command_line_r
     settings.IMPORT_RUN_STALE_SECONDS = 0
     session = large_session(mt)
     background.start(actor=mt, session=session, mode="all_or_nothing")
-    process = worker(pause=1.5)
+    # The pause follows each batch of lines written (all 2,500 rows are one batch of the SQL
+    # path, which is fast), inside the transaction: the kill comes after the rows are written.
+    process = worker(pause=4.0)
 
     def under_way() -> bool:
         s = session_now(session)
@@ -153,7 +155,7 @@ def test_killed_in_an_all_or_nothing_commit_nothing_stays_and_the_command_line_r
 
     # Running while its transaction holds the session (no progress is written meanwhile).
     wait_for(under_way, "the commit is under way")
-    time.sleep(2)  # well into the second chunk
+    time.sleep(1.5)  # the devices are written, the transaction still open
     assert background.run_state(session_now(session)).state == "running"
     kill(process)
 
