@@ -309,11 +309,13 @@ def run_child(args: argparse.Namespace) -> None:
             filename=Path(args.child_file).name,
             data=data,
             profile=profile,
+            validate=not args.separate_validation,  # as `medtek import` does
         )
         assert not session.file_errors, session.file_errors
         times["upload"] = time.perf_counter() - t0
         session = services.session_validate(actor=actor, session=session)
         times["validate"] = time.perf_counter() - t0 - times["upload"]
+        assert session.status == "validated", session.status
         if args.child_models:
             from medtek.devices import import_catalogue
 
@@ -369,6 +371,8 @@ def spawn(mode: str, path: Path, args: argparse.Namespace) -> dict[str, Any]:
         cmd.append("--tracemalloc")
     if args.sql:
         cmd.append("--sql")
+    if args.separate_validation:
+        cmd.append("--separate-validation")
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode:
         sys.stderr.write(done.stderr)
@@ -427,6 +431,12 @@ def main() -> None:
         type=int,
         default=10_000,
         help="Rows of the plain per-row Django import to time (0: none).",
+    )
+    parser.add_argument(
+        "--separate-validation",
+        action="store_true",
+        help="Validate in a pass of its own after the upload, as the web does, instead of "
+        "while the rows are stored, as the command line does.",
     )
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--child-file", help=argparse.SUPPRESS)

@@ -12,7 +12,7 @@ Rules the users rely on:
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -130,12 +130,20 @@ def session_create(
     update_existing: bool = False,
     profile: ImportProfile | None = None,
     ignore: Sequence[str] = (),
+    validate: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSession:
     """Store the upload with its rows; file-level problems are recorded on the session.
 
     With a ``profile`` (of the same kind) its columns, left-out columns and value mappings
     apply to the file; headers the profile does not know are matched as without one. ``ignore``
-    leaves further columns out."""
+    leaves further columns out.
+
+    With ``validate`` (the command line), a file whose columns are all mapped is validated as
+    its rows are stored, each batch before it is written (``progress`` is told after each):
+    the session ends validated, as ``session_validate`` would leave it, with every row written
+    once instead of written and then updated with its outcome. The web stores the rows only and
+    validates them in the background, with a progress bar."""
     try:
         importer_cls = registry.get(kind)
     except KeyError:
@@ -178,7 +186,10 @@ def session_create(
     session.encoding, session.delimiter = table.encoding, table.delimiter
     _apply_profile(session, importer_cls.columns, profile, ignore)
     session.save()
-    stored = rows.insert(session, _upload_rows(session, table))
+    check = None
+    if validate and not session.file_errors:
+        check = _UploadCheck(actor, session, table, progress)
+    stored = rows.insert(session, _upload_rows(session, table), check)
     del table
     session.total_rows = stored + session.blank_rows
     session.save(update_fields=["total_rows", "blank_rows"])
@@ -198,7 +209,43 @@ def session_create(
             "file_errors": session.file_errors,
         },
     )
+    if check is not None:
+        with transaction.atomic():
+            _validated(actor, session, check.counts)
     return session
+
+
+class _UploadCheck:
+    """Validation of an upload's rows batch by batch as they are stored (``rows.insert``),
+    exactly as ``session_validate`` validates stored rows: the duplicates within the file are
+    found first, from the whole table."""
+
+    def __init__(
+        self, actor: Any, session: ImportSession, table: Table, progress: Progress | None
+    ) -> None:
+        self.session, self.progress = session, progress
+        self.importer = _importer(session, actor)
+        headers = table.headers
+        self.duplicates = _duplicate_keys(
+            session,
+            self.importer.key_field,
+            lambda header: (
+                (number, dict(zip(headers, cells, strict=False)).get(header, ""))
+                for number, cells in table.rows
+                if any(cells)
+            ),
+        )
+        self.counts: dict[str, int] = defaultdict(int)
+        session.total_rows = len(table.rows)  # blank or stored, each; for the progress shown
+
+    def __call__(self, chunk: list[Row]) -> None:
+        results = self.importer.validate([_field_values(self.session, r) for r in chunk])
+        _apply_results(self.session, self.importer, chunk, results, self.duplicates)
+        for row in chunk:
+            self.counts[row.status] += 1
+        rows.set_counters(self.session, self.counts)
+        if self.progress:
+            self.progress(self.session)
 
 
 def _apply_profile(
@@ -394,6 +441,8 @@ def session_validate(
     """
     session = _sessions().get(pk=session.pk)
     check_validate(actor, session)
+    if session.status == ImportSession.Status.VALIDATED:  # nothing waits (a change restarts)
+        return session
     importer = _importer(session, actor)
     duplicates = _duplicate_keys(session, importer.key_field)
     counts = rows.count(session)
@@ -410,17 +459,23 @@ def session_validate(
             progress(session)
     if not rows.exist(session, ImportRow.Status.PENDING):
         with transaction.atomic():
-            session.status = ImportSession.Status.VALIDATED
-            rows.set_counters(session)
-            session.error_summary = summary.summarise(session)
-            session.save()
-            audit.record(
-                actor=actor,
-                action=Action.IMPORT_VALIDATE,
-                obj=session,
-                after={"valid_rows": session.valid_rows, "error_rows": session.error_rows},
-            )
+            _validated(actor, session)
     return session
+
+
+def _validated(actor: Any, session: ImportSession, counts: dict[str, int] | None = None) -> None:
+    """Every row of ``session`` is validated (``counts``: of each status, if known)."""
+    session.status = ImportSession.Status.VALIDATED
+    rows.set_counters(session, counts)
+    session.error_summary = summary.summarise(session)
+    # Only these fields: a session fresh from its upload holds the file, not written again.
+    session.save(update_fields=["status", "error_summary", "updated_at", *rows.COUNTERS])
+    audit.record(
+        actor=actor,
+        action=Action.IMPORT_VALIDATE,
+        obj=session,
+        after={"valid_rows": session.valid_rows, "error_rows": session.error_rows},
+    )
 
 
 def _importer(session: ImportSession, actor: Any) -> registry.Importer:
@@ -432,13 +487,19 @@ def _field_values(session: ImportSession, row: Row) -> dict[str, str]:
     return mapping_rules.reader(session)(row.values)
 
 
-def _duplicate_keys(session: ImportSession, key_field: str) -> dict[str, list[int]]:
-    """Keys that stand on more than one row of the file, with those rows' numbers."""
+def _duplicate_keys(
+    session: ImportSession,
+    key_field: str,
+    column: Callable[[str], Iterable[tuple[int, str]]] | None = None,
+) -> dict[str, list[int]]:
+    """Keys that stand on more than one row of the file, with those rows' numbers: read from
+    the stored rows, or from ``column`` (header → (line number, value) of each row)."""
     headers = [h for h, f in session.mapping.items() if f == key_field]
     if not headers:
         return {}
     seen: dict[str, list[int]] = defaultdict(list)
-    for number, raw in rows.column(session, headers[0]):
+    cells = rows.column(session, headers[0]) if column is None else column(headers[0])
+    for number, raw in cells:
         key = raw.strip().casefold()
         if key:
             seen[key].append(number)

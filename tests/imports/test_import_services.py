@@ -18,7 +18,7 @@ from medtek.core.models import AuditEvent
 from medtek.devices import services as device_services
 from medtek.devices.importer import DeviceImporter
 from medtek.devices.models import Device, DeviceStatus, DeviceStatusChange, RiskClass
-from medtek.imports import services
+from medtek.imports import rows, services
 from medtek.imports.models import ImportRow, ImportSession
 from medtek.organisation import services as org_services
 from medtek.organisation.roles import Role
@@ -468,6 +468,82 @@ def test_it_validates_in_steps_for_a_progress_bar(mt: Any, monkeypatch: Any) -> 
     )
     assert seen == [2, 3, 5]
     assert (session.status, session.valid_rows) == ("validated", 5)
+
+
+def a_file_with_every_kind_of_row() -> bytes:
+    """Valid rows, a duplicate across batches, a bad date, an unknown model, a row with more
+    cells than columns, and a blank line."""
+    return make_csv(
+        [
+            device_row("MT-1"),
+            device_row("MT-2", acceptance_checked_on="2024-13-01"),
+            device_row("MT-3", trade_name="Nothing such"),
+            [*device_row("MT-4").values(), "surplus"],
+            [""] * len(HEADER),
+            device_row("mt-1 "),
+            device_row("MT-5"),
+        ]
+    )
+
+
+def outcome(session: ImportSession) -> tuple[Any, ...]:
+    session.refresh_from_db()
+    stored = session.rows.order_by("number").values_list("number", "status", "errors", "data")
+    events = AuditEvent.objects.filter(object_id=str(session.pk), action__startswith="import.")
+    return (
+        list(stored),
+        (session.status, session.total_rows, session.blank_rows, session.validated_rows),
+        (session.valid_rows, session.error_rows),
+        session.error_summary,
+        list(events.order_by("pk").values_list("action", "after")),
+    )
+
+
+def test_validating_while_storing_leaves_the_session_as_validating_after_it(
+    mt: Any, monkeypatch: Any
+) -> None:
+    """The command line validates each batch as it is stored; the web stores the rows, then
+    validates them: both end with the same rows, errors, counts and trail."""
+    monkeypatch.setattr(rows, "UPLOAD_BATCH", 2)  # the duplicate's rows in different batches
+    seen: list[int] = []
+    at_once = services.session_create(
+        actor=mt,
+        kind="devices",
+        filename="devices.csv",
+        data=a_file_with_every_kind_of_row(),
+        validate=True,
+        progress=lambda s: seen.append(s.validated_rows),
+    )
+    after = validated(mt, a_file_with_every_kind_of_row())
+
+    def same(session: ImportSession) -> tuple[Any, ...]:
+        stored, *rest = outcome(session)
+        events = [(a, {k: v for k, v in e.items() if k != "filename"}) for a, e in rest[-1]]
+        return (stored, *rest[:-1], events)
+
+    assert same(at_once) == same(after)
+    assert seen == [2, 4, 6]  # after each batch stored
+    stored, counters, counts, _summary, events = outcome(at_once)
+    assert counters == ("validated", 7, 1, 6) and counts == (1, 5)
+    assert [a for a, _after in events] == ["import.upload", "import.validate"]
+    by_number = {number: (status, errors) for number, status, errors, _data in stored}
+    assert by_number[3][1][0]["column"] == "acceptance_checked_on"
+    assert "also stands on row 7" in by_number[2][1][0]["message"]
+    assert by_number[5][1][0]["message"] == "The row has more cells than the file has columns."
+
+    # Validating it again changes nothing and writes no second event.
+    services.session_validate(actor=mt, session=at_once)
+    assert outcome(at_once)[-1] == events
+
+
+def test_a_file_with_a_column_to_map_is_stored_unvalidated(mt: Any) -> None:
+    data = make_csv([device_row("MT-1", Rum="Sal 1")], [*HEADER, "Rum"])
+    session = services.session_create(
+        actor=mt, kind="devices", filename="devices.csv", data=data, validate=True
+    )
+    assert session.file_errors  # the column “Rum” waits for a decision
+    assert (session.status, session.validated_rows) == ("uploaded", 0)
+    assert set(session.rows.values_list("status", flat=True)) == {"pending"}
 
 
 # Commit modes ----------------------------------------------------------------------------------

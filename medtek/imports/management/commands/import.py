@@ -139,6 +139,8 @@ class Command(BaseCommand):
                     update_existing=options["update"],
                     profile=profile,
                     ignore=options["ignore"],
+                    validate=True,  # each batch as it is stored
+                    progress=validating,
                 )
             except PermissionDenied:
                 raise CommandError(
@@ -154,7 +156,6 @@ class Command(BaseCommand):
                     _("Nothing imported (session %(id)s).") % {"id": session.pk},
                     returncode=UNREADABLE,
                 )
-            session = services.session_validate(actor=actor, session=session, progress=validating)
             if show:
                 err.write("\n")
             self._report(session, options["verbosity"])
