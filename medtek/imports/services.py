@@ -226,15 +226,15 @@ class _UploadCheck:
         self.session, self.progress = session, progress
         self.importer = _importer(session, actor)
         headers = table.headers
-        self.duplicates = _duplicate_keys(
-            session,
-            self.importer.key_field,
-            lambda header: (
-                (number, dict(zip(headers, cells, strict=False)).get(header, ""))
-                for number, cells in table.rows
-                if any(cells)
-            ),
-        )
+
+        def column(header: str) -> Iterator[tuple[int, str]]:
+            # The cell a stored row's values have under ``header``: the last of that name.
+            i = len(headers) - 1 - headers[::-1].index(header)
+            for number, cells in table.rows:
+                if any(cells):
+                    yield number, cells[i] if i < len(cells) else ""
+
+        self.duplicates = _duplicate_keys(session, self.importer.key_field, column)
         self.counts: dict[str, int] = defaultdict(int)
         session.total_rows = len(table.rows)  # blank or stored, each; for the progress shown
 
