@@ -615,14 +615,7 @@ def _commit_all(actor: Any, session: ImportSession, importer: registry.Importer)
         for after in range(first - 1 if first else end, end, PREPARED_WINDOW):
             upto = min(after + PREPARED_WINDOW, end)
             _commit_prepared(session, importer, after, upto)
-            rest = rows.fetch(
-                session,
-                ImportRow.Status.VALID,
-                after=after,
-                size=upto - after,
-                fields=_TO_COMMIT,
-                last=upto,
-            )
+            rest = _still_valid(session, after, upto)
             for start in range(0, len(rest), CHUNK):
                 if _commit_chunk(session, importer, rest[start : start + CHUNK]):
                     raise ValidationError(
@@ -664,14 +657,7 @@ def _commit_valid_only(
             written = _commit_prepared(session, importer, last, upto)
             counts[ImportRow.Status.VALID] -= written
             counts[ImportRow.Status.CREATED] += written
-            chunk = rows.fetch(
-                session,
-                ImportRow.Status.VALID,
-                after=last,
-                size=upto - last,
-                fields=_TO_COMMIT,
-                last=upto,
-            )
+            chunk = _still_valid(session, last, upto)
             stale = _commit_chunk(session, importer, chunk)
             _mark_stale(session, stale)
             rows.move(counts, ImportRow.Status.VALID, chunk)
@@ -741,6 +727,18 @@ def _commit_prepared(
         rows.Prepared(session.pk, after, upto), reason=_reason(session)
     )
     return written or 0
+
+
+def _still_valid(session: ImportSession, after: int, upto: int) -> list[Row]:
+    """The valid rows of lines ``after`` < number ≤ ``upto`` that ``_commit_prepared`` left."""
+    return rows.fetch(
+        session,
+        ImportRow.Status.VALID,
+        after=after,
+        size=upto - after,
+        fields=_TO_COMMIT,
+        last=upto,
+    )
 
 
 def _reason(session: ImportSession) -> str:
