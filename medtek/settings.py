@@ -347,6 +347,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # and a session untouched for IMPORT_SESSION_EXPIRY_DAYS loses its stored rows (`medtek
 # import_expire`, daily).
 IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 5000)
+# A command-line upload of at least IMPORT_PARALLEL_ROWS rows is validated in
+# IMPORT_VALIDATION_PROCESSES processes (PostgreSQL; 1: in the importing process).
+IMPORT_PARALLEL_ROWS = env_int("IMPORT_PARALLEL_ROWS", 20_000)
+IMPORT_VALIDATION_PROCESSES = env_int("IMPORT_VALIDATION_PROCESSES", 2)
 IMPORT_RUN_STALE_SECONDS = env_int("IMPORT_RUN_STALE_SECONDS", 300)
 IMPORT_WORKER_WAIT_SECONDS = env_int("IMPORT_WORKER_WAIT_SECONDS", 60)
 IMPORT_SESSION_EXPIRY_DAYS = env_int("IMPORT_SESSION_EXPIRY_DAYS", 14)
@@ -358,6 +362,10 @@ if min(IMPORT_INLINE_ROWS, IMPORT_RUN_STALE_SECONDS, IMPORT_WORKER_WAIT_SECONDS)
 if IMPORT_SESSION_EXPIRY_DAYS < 1:
     raise ImproperlyConfigured(
         f"IMPORT_SESSION_EXPIRY_DAYS={IMPORT_SESSION_EXPIRY_DAYS} must be at least 1"
+    )
+if min(IMPORT_PARALLEL_ROWS, IMPORT_VALIDATION_PROCESSES) < 1:
+    raise ImproperlyConfigured(
+        "IMPORT_PARALLEL_ROWS and IMPORT_VALIDATION_PROCESSES must be at least 1"
     )
 # For tests only (not read from the environment): seconds an import pauses after writing each
 # chunk, so that a test can stop a worker in the middle of a commit.

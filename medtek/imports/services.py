@@ -10,14 +10,16 @@ Rules the users rely on:
 - every created or changed record gets its AuditEvent, tagged with the session's batch id.
 """
 
+import multiprocessing
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -238,14 +240,87 @@ class _UploadCheck:
         self.counts: dict[str, int] = defaultdict(int)
         session.total_rows = len(table.rows)  # blank or stored, each; for the progress shown
 
-    def __call__(self, chunk: list[Row]) -> None:
-        results = self.importer.validate([_field_values(self.session, r) for r in chunk])
-        _apply_results(self.session, self.importer, chunk, results, self.duplicates)
-        for row in chunk:
-            self.counts[row.status] += 1
-        rows.set_counters(self.session, self.counts)
-        if self.progress:
-            self.progress(self.session)
+    def __call__(self, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+        """Each batch validated, in order: in worker processes for a large file (below)."""
+        checked: Iterable[list[Row]]
+        if self._in_processes():
+            checked = _check_in_processes(self, batches)
+        else:
+            checked = (self.check(batch) for batch in batches)
+        for batch in checked:
+            for row in batch:
+                self.counts[row.status] += 1
+            rows.set_counters(self.session, self.counts)
+            if self.progress:
+                self.progress(self.session)
+            yield batch
+
+    def check(self, batch: list[Row]) -> list[Row]:
+        results = self.importer.validate([_field_values(self.session, r) for r in batch])
+        _apply_results(self.session, self.importer, batch, results, self.duplicates)
+        return batch
+
+    def _in_processes(self) -> bool:
+        """Whether to validate in ``IMPORT_VALIDATION_PROCESSES`` processes: a file of at least
+        ``IMPORT_PARALLEL_ROWS`` rows, on PostgreSQL (each worker opens its own connection; what
+        validation reads, the register and its catalogue, is committed data, which they see as
+        this process does)."""
+        return (
+            settings.IMPORT_VALIDATION_PROCESSES > 1
+            and self.session.total_rows >= settings.IMPORT_PARALLEL_ROWS
+            and connection.vendor == "postgresql"
+        )
+
+
+#: The upload check a forked validation process works for (set just before the fork).
+_forked_check: _UploadCheck | None = None
+#: In a forked process: the connections it inherited, kept (never used, never closed).
+_inherited: list[Any] = []
+
+
+def _forked() -> None:
+    """In a new validation process: its own database connections. The inherited ones are the
+    importing process's, in the middle of its transaction: they are kept as they are, since
+    closing one would end that process's session (a fork's process ends with ``os._exit``,
+    which closes nothing)."""
+    for alias in list(connections):
+        _inherited.append(connections[alias])
+        connections[alias] = connections.create_connection(alias)
+
+
+def _check_forked(batch: list[Row]) -> list[tuple[str, list[dict[str, Any]], Any]]:
+    """A batch's outcome: each row's status, errors and prepared data (not its values again)."""
+    assert _forked_check is not None  # set before the processes were forked
+    return [(r.status, r.errors, r.data) for r in _forked_check.check(batch)]
+
+
+def _check_in_processes(check: _UploadCheck, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """Validate the batches in forked processes, which inherit the importer as it is (its
+    catalogue and the actor's units already read); the batches come back in order, for this
+    process to store while the others validate."""
+    global _forked_check
+    _forked_check = check
+    context = multiprocessing.get_context("fork")
+    workers = settings.IMPORT_VALIDATION_PROCESSES
+
+    def checked(batch: list[Row], outcomes: Future[list[Any]]) -> list[Row]:
+        for row, (status, errors, data) in zip(batch, outcomes.result(), strict=True):
+            row.status, row.errors, row.data = status, errors, data
+        return batch
+
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_forked) as pool:
+            # A few batches per process under way at a time, so that the file's rows are not
+            # all held twice (sent and waiting); the oldest is stored while the rest are checked.
+            under_way: deque[tuple[list[Row], Future[list[Any]]]] = deque()
+            for batch in batches:
+                under_way.append((batch, pool.submit(_check_forked, batch)))
+                if len(under_way) > 2 * workers:
+                    yield checked(*under_way.popleft())
+            while under_way:
+                yield checked(*under_way.popleft())
+    finally:
+        _forked_check = None
 
 
 def _apply_profile(

@@ -7,6 +7,7 @@ or doubled record; every created or changed device has its audit event, tagged w
 """
 
 import datetime
+import os
 from typing import Any
 
 import pytest
@@ -499,6 +500,13 @@ def outcome(session: ImportSession) -> tuple[Any, ...]:
     )
 
 
+def same_outcome(session: ImportSession) -> tuple[Any, ...]:
+    """The session's ``outcome``, but for what differs between two sessions of one file."""
+    stored, *rest = outcome(session)
+    events = [(a, {k: v for k, v in e.items() if k != "filename"}) for a, e in rest[-1]]
+    return (stored, *rest[:-1], events)
+
+
 def test_validating_while_storing_leaves_the_session_as_validating_after_it(
     mt: Any, monkeypatch: Any
 ) -> None:
@@ -516,12 +524,7 @@ def test_validating_while_storing_leaves_the_session_as_validating_after_it(
     )
     after = validated(mt, a_file_with_every_kind_of_row())
 
-    def same(session: ImportSession) -> tuple[Any, ...]:
-        stored, *rest = outcome(session)
-        events = [(a, {k: v for k, v in e.items() if k != "filename"}) for a, e in rest[-1]]
-        return (stored, *rest[:-1], events)
-
-    assert same(at_once) == same(after)
+    assert same_outcome(at_once) == same_outcome(after)
     assert seen == [2, 4, 6]  # after each batch stored
     stored, counters, counts, _summary, events = outcome(at_once)
     assert counters == ("validated", 7, 1, 6) and counts == (1, 5)
@@ -534,6 +537,46 @@ def test_validating_while_storing_leaves_the_session_as_validating_after_it(
     # Validating it again changes nothing and writes no second event.
     services.session_validate(actor=mt, session=at_once)
     assert outcome(at_once)[-1] == events
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the worker processes read what this one committed
+def test_a_large_upload_is_validated_in_worker_processes_as_in_this_one(
+    mt: Any, settings: Any, monkeypatch: Any, tmp_path: Any
+) -> None:
+    monkeypatch.setattr(rows, "UPLOAD_BATCH", 2)
+    settings.IMPORT_PARALLEL_ROWS = 1
+    validators = tmp_path / "validated-by"
+    validate = DeviceImporter.validate
+
+    def noted(self: Any, values: Any) -> Any:
+        with validators.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return validate(self, values)
+
+    monkeypatch.setattr(DeviceImporter, "validate", noted)
+    seen: list[int] = []
+
+    def upload() -> ImportSession:
+        return services.session_create(
+            actor=mt,
+            kind="devices",
+            filename="devices.csv",
+            data=a_file_with_every_kind_of_row(),
+            validate=True,
+            progress=lambda s: seen.append(s.validated_rows),
+        )
+
+    in_workers = upload()
+    by_whom = set(validators.read_text().split())
+    settings.IMPORT_VALIDATION_PROCESSES = 1
+    validators.unlink()
+    here = upload()
+
+    assert same_outcome(in_workers) == same_outcome(here)
+    assert seen == [2, 4, 6, 2, 4, 6]
+    assert str(os.getpid()) not in by_whom and len(by_whom) >= 1
+    assert set(validators.read_text().split()) == {str(os.getpid())}
 
 
 def test_a_file_with_a_column_to_map_is_stored_unvalidated(mt: Any) -> None:
