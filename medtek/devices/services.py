@@ -635,10 +635,8 @@ def _snapshot_sql(relation: str, columns: Sequence[Any]) -> str:
             if f.attname != "created_at":  # pragma: no cover - the only one is set to now
                 raise ImproperlyConfigured(f"a device's snapshot in SQL does not format {f.name}")
             value = "%(created)s::text"
-        elif isinstance(f, models.DateField):
-            value = f"to_char({column}, 'YYYY-MM-DD')"
         else:
-            value = column
+            value = _returned(column, f)
         pairs.append(f"'{f.name}', {value}")
     return f"jsonb_build_object({', '.join(pairs)})"
 
