@@ -10,16 +10,14 @@ Rules the users rely on:
 - every created or changed record gets its AuditEvent, tagged with the session's batch id.
 """
 
-import multiprocessing
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,7 +26,7 @@ from django.utils.translation import ngettext
 from medtek.core import audit, exports, planner
 
 from . import mapping as mapping_rules
-from . import registry, rows, summary
+from . import registry, rows, summary, workers
 from .actions import Action
 from .models import ImportProfile, ImportRow, ImportSession
 from .parsing import FileError, Table, read_table, size_error
@@ -212,8 +210,7 @@ def session_create(
         },
     )
     if check is not None:
-        with transaction.atomic():
-            _validated(actor, session, check.counts)
+        _validated(actor, session, check.counts)
     return session
 
 
@@ -244,7 +241,9 @@ class _UploadCheck:
         """Each batch validated, in order: in worker processes for a large file (below)."""
         checked: Iterable[list[Row]]
         if self._in_processes():
-            checked = _check_in_processes(self, batches)
+            checked = workers.check_in_processes(
+                self.check, batches, settings.IMPORT_VALIDATION_PROCESSES
+            )
         else:
             checked = (self.check(batch) for batch in batches)
         for batch in checked:
@@ -270,57 +269,6 @@ class _UploadCheck:
             and self.session.total_rows >= settings.IMPORT_PARALLEL_ROWS
             and connection.vendor == "postgresql"
         )
-
-
-#: The upload check a forked validation process works for (set just before the fork).
-_forked_check: _UploadCheck | None = None
-#: In a forked process: the connections it inherited, kept (never used, never closed).
-_inherited: list[Any] = []
-
-
-def _forked() -> None:
-    """In a new validation process: its own database connections. The inherited ones are the
-    importing process's, in the middle of its transaction: they are kept as they are, since
-    closing one would end that process's session (a fork's process ends with ``os._exit``,
-    which closes nothing)."""
-    for alias in list(connections):
-        _inherited.append(connections[alias])
-        connections[alias] = connections.create_connection(alias)
-
-
-def _check_forked(batch: list[Row]) -> list[tuple[str, list[dict[str, Any]], Any]]:
-    """A batch's outcome: each row's status, errors and prepared data (not its values again)."""
-    assert _forked_check is not None  # set before the processes were forked
-    return [(r.status, r.errors, r.data) for r in _forked_check.check(batch)]
-
-
-def _check_in_processes(check: _UploadCheck, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
-    """Validate the batches in forked processes, which inherit the importer as it is (its
-    catalogue and the actor's units already read); the batches come back in order, for this
-    process to store while the others validate."""
-    global _forked_check
-    _forked_check = check
-    context = multiprocessing.get_context("fork")
-    workers = settings.IMPORT_VALIDATION_PROCESSES
-
-    def checked(batch: list[Row], outcomes: Future[list[Any]]) -> list[Row]:
-        for row, (status, errors, data) in zip(batch, outcomes.result(), strict=True):
-            row.status, row.errors, row.data = status, errors, data
-        return batch
-
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_forked) as pool:
-            # A few batches per process under way at a time, so that the file's rows are not
-            # all held twice (sent and waiting); the oldest is stored while the rest are checked.
-            under_way: deque[tuple[list[Row], Future[list[Any]]]] = deque()
-            for batch in batches:
-                under_way.append((batch, pool.submit(_check_forked, batch)))
-                if len(under_way) > 2 * workers:
-                    yield checked(*under_way.popleft())
-            while under_way:
-                yield checked(*under_way.popleft())
-    finally:
-        _forked_check = None
 
 
 def _apply_profile(
