@@ -8,18 +8,24 @@ looked up once per chunk, so validation costs no query per row.
 import copy
 import datetime
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import connection, models
 from django.db.models.functions import Upper
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from medtek.core.text import control_character_error
+from medtek.core.text import (
+    UNWRITABLE,
+    ProhibitControlCharactersValidator,
+    control_character_error,
+)
 from medtek.imports.registry import (
     Column,
     Committed,
@@ -96,6 +102,51 @@ _ISO_DATE_FIELDS = frozenset(
     name for name, field in _ROW_FIELDS if type(field) is forms.DateField and not field.validators
 )
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The validators a plain text field's value can be seen to pass without running them.
+_TEXT_CHECKS = (
+    ProhibitControlCharactersValidator,
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+)
+
+
+def _plain(field: forms.Field) -> bool:
+    """Does the field read its value as a standard widget does (``data.get(name)``)?"""
+    return (
+        not field.disabled
+        and type(field.widget).value_from_datadict is forms.Widget.value_from_datadict
+    )
+
+
+def _text_limit(field: forms.Field) -> int | None:
+    """For a plain, optional ``CharField`` (stripped, empty as "", validators among
+    ``_TEXT_CHECKS``): the most characters its validators allow; else None."""
+    if not (
+        type(field) is forms.CharField
+        and _plain(field)
+        and not field.required
+        and field.strip
+        and field.empty_value == ""
+        and all(type(v) in _TEXT_CHECKS for v in field.validators)
+    ):
+        return None
+    limits = [v.limit_value for v in field.validators if type(v) is MaxLengthValidator]
+    if not all(isinstance(limit, int) for limit in limits):  # a limit computed when it checks
+        return None
+    return min(limits, default=sys.maxsize)
+
+
+#: Each field: its name, the field, and what a value may be that is clean without the field:
+#: "text" (with its limit), "date" (an ISO date or "", for a plain optional date field), or
+#: None (always through the field).
+_ROW_PLANS = tuple(
+    (name, field, "text", limit)
+    if (limit := _text_limit(field)) is not None
+    else (name, field, "date", 0)
+    if name in _ISO_DATE_FIELDS and _plain(field) and not field.required
+    else (name, field, None, 0)
+    for name, field in _ROW_FIELDS
+)
 
 
 def clean_row_fields(
@@ -106,25 +157,49 @@ def clean_row_fields(
     The same fields clean the same values in the same order, as ``Form.full_clean`` does for a
     form without ``clean_<field>`` methods or a form-wide ``clean`` (``DeviceRowForm`` has none);
     only the form itself is not built, since building one deep-copies all its fields, which at
-    100,000 rows cost more than the cleaning. A date written as ISO ``YYYY-MM-DD`` (as exports
-    and Excel give dates) is read directly when ``%Y-%m-%d`` is the language's first date input
-    format, which is the format ``DateField`` would read it with (``strptime`` is slow); anything
-    else, and any date that does not exist, goes through the field.
+    100,000 rows cost more than the cleaning. Two kinds of value, most of a register's cells,
+    are taken without calling the field, as it would take them:
+
+    - text for a plain optional text field: stripped, it is "" (the field's empty value, no
+      validator runs), or within the field's length and without control characters or NUL
+      (so its validators pass);
+    - for a plain optional date field, "" (None) and a date written as ISO ``YYYY-MM-DD`` (as
+      exports and Excel give dates), when ``%Y-%m-%d`` is the language's first date input
+      format, which is the format ``DateField`` would read it with (``strptime`` is slow).
+
+    Anything else, such as a value too long, a control character, another date format or a date
+    that does not exist, goes through the field, which gives the error and its message.
     """
     cleaned: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     if iso_first is None:  # a caller cleaning many rows looks this up once for all
         iso_first = iso_date_first()
-    for name, field in _ROW_FIELDS:
-        value = field.widget.value_from_datadict(row, {}, name)
-        if iso_first and name in _ISO_DATE_FIELDS and isinstance(value, str):
-            text = value.strip()
-            if _ISO_DATE.fullmatch(text):
-                try:
-                    cleaned[name] = datetime.date.fromisoformat(text)
+    unwritable = UNWRITABLE.search
+    for name, field, kind, limit in _ROW_PLANS:
+        if kind is not None:
+            value = row.get(name)
+            if kind == "text":
+                if value is None:
+                    cleaned[name] = ""
                     continue
-                except ValueError:
-                    pass
+                if isinstance(value, str):
+                    text = value.strip()
+                    if not text or (len(text) <= limit and not unwritable(text)):
+                        cleaned[name] = text
+                        continue
+            elif value is None or value == "":
+                cleaned[name] = None
+                continue
+            elif iso_first and isinstance(value, str):
+                text = value.strip()
+                if _ISO_DATE.fullmatch(text):
+                    try:
+                        cleaned[name] = datetime.date.fromisoformat(text)
+                        continue
+                    except ValueError:
+                        pass
+        else:
+            value = field.widget.value_from_datadict(row, {}, name)
         try:
             cleaned[name] = field.clean(value)
         except forms.ValidationError as exc:

@@ -33,6 +33,20 @@ _cells = st.one_of(
             "1.3.2024",
             "03/01/2024",
             "x" * 250,
+            # Text at and past the shortest and the longest field's length, with the spaces a
+            # field strips, and with what its validators refuse.
+            "x" * 60,
+            "x" * 61,
+            " " + "x" * 60 + " ",
+            "x" * 100,
+            "x" * 101,
+            "x" * 200,
+            "x" * 201,
+            "\t SN-1 \n",
+            "SN\x1b1",
+            "SN\x001",
+            "\x7f",
+            "\x00",
         ]
     ),
     st.text(max_size=30),
@@ -46,7 +60,7 @@ def form_result(row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, st
     return {}, [(f, str(m)) for f, messages in form.errors.items() for m in messages]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.dictionaries(st.sampled_from(sorted(DeviceRowForm.base_fields)), _cells))
 def test_a_row_is_cleaned_as_the_register_form_cleans_it(row: dict[str, str]) -> None:
     cleaned, errors = clean_row_fields(row)
