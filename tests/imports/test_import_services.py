@@ -7,6 +7,7 @@ or doubled record; every created or changed device has its audit event, tagged w
 """
 
 import datetime
+import gc
 import os
 from typing import Any
 
@@ -577,6 +578,32 @@ def test_a_large_upload_is_validated_in_worker_processes_as_in_this_one(
     assert seen == [2, 4, 6, 2, 4, 6]
     assert str(os.getpid()) not in by_whom and len(by_whom) >= 1
     assert set(validators.read_text().split()) == {str(os.getpid())}
+
+
+def test_the_parsed_file_is_left_out_of_garbage_collections_while_its_rows_are_checked(
+    mt: Any, monkeypatch: Any
+) -> None:
+    """The upload holds the parsed file while it checks and stores the rows; the collector
+    leaves it out meanwhile (core.collector), and has it back once the rows are stored."""
+    before = gc.get_freeze_count()
+    frozen: list[int] = []
+    validate = DeviceImporter.validate
+
+    def noted(self: Any, values: Any) -> Any:
+        frozen.append(gc.get_freeze_count())
+        return validate(self, values)
+
+    monkeypatch.setattr(DeviceImporter, "validate", noted)
+    services.session_create(
+        actor=mt,
+        kind="devices",
+        filename="devices.csv",
+        data=make_csv([device_row("MT-1"), device_row("MT-2")]),
+        validate=True,
+    )
+
+    assert frozen and all(n > before for n in frozen)
+    assert gc.get_freeze_count() == before
 
 
 def test_a_file_with_a_column_to_map_is_stored_unvalidated(mt: Any) -> None:
