@@ -33,7 +33,8 @@ from .models import ImportProfile, ImportRow, ImportSession
 from .parsing import FileError, Table, read_table, size_error
 from .rows import Row
 
-#: Rows validated, or committed, at a time; in valid-only mode each chunk is its own transaction.
+#: Rows validated, or committed through an importer's ``commit``, at a time. (A valid-only commit
+#: writes ``IMPORT_COMMIT_BATCH`` lines per transaction.)
 CHUNK = 1000
 #: Lines an all-or-nothing commit hands at a time to an importer's SQL path (``commit_prepared``).
 PREPARED_WINDOW = 20_000
@@ -672,14 +673,15 @@ def _commit_valid_only(
     counts = rows.count(session)
     first, end = rows.first_number(session, ImportRow.Status.VALID), rows.last_number(session)
     last = first - 1 if first else end  # a commit resumed goes on from its first row left
-    # Batch by batch of line numbers, each batch its own transaction: CHUNK lines (or what is
-    # left of ``max_rows``) hold at most that many valid rows.
+    # Batch by batch of line numbers, each batch its own transaction: IMPORT_COMMIT_BATCH lines
+    # (or what is left of ``max_rows``) hold at most that many valid rows.
     while last < end and (max_rows is None or done < max_rows):
         with transaction.atomic():
             # Locked before the batch is read, so that a second commit of the session waits
             # and then finds these rows no longer valid.
             _lock(session)
-            size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+            batch = settings.IMPORT_COMMIT_BATCH
+            size = batch if max_rows is None else min(batch, max_rows - done)
             upto = min(last + size, end)
             written = _commit_prepared(session, importer, last, upto)
             counts[ImportRow.Status.VALID] -= written

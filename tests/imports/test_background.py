@@ -184,6 +184,7 @@ def crash_at_second_chunk(monkeypatch):
     """The worker dies while it writes the second batch of rows (2 lines a batch), once it has
     written the batch's records but before the batch's transaction ends."""
     monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(settings, "IMPORT_COMMIT_BATCH", 2)  # lines per transaction
     monkeypatch.setattr(services, "PREPARED_WINDOW", 2)
     calls = {"n": 0}
     pause = services._pause

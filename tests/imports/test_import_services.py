@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
@@ -685,6 +686,7 @@ def test_valid_only_imports_the_valid_rows_and_leaves_the_bad_ones_out(mt: Any) 
 
 def test_valid_only_commits_in_batches_each_complete(mt: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(settings, "IMPORT_COMMIT_BATCH", 2)  # lines per transaction
     session = validated(mt, make_csv([device_row(f"MT-{i}") for i in range(1, 6)]))
     seen: list[int] = []
 
@@ -1089,6 +1091,7 @@ def crash_after_second_batch(monkeypatch: Any) -> list[int]:
     """Make the commit fail once it has written its second batch (2 lines a batch), before the
     batch's transaction ends; returns how many devices the transaction saw after each batch."""
     monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(settings, "IMPORT_COMMIT_BATCH", 2)  # lines per transaction
     monkeypatch.setattr(services, "PREPARED_WINDOW", 2)
     seen: list[int] = []
 
@@ -1161,6 +1164,7 @@ def test_a_crash_inside_a_batch_leaves_no_device_without_its_audit_event(
     """The second batch's devices are written, then writing their events fails (after the
     statement, on the SQL path, whose devices and events are one statement)."""
     monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(settings, "IMPORT_COMMIT_BATCH", 2)  # lines per transaction
     monkeypatch.setattr(services, "PREPARED_WINDOW", 2)
     calls = {"n": 0}
 
