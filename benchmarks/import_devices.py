@@ -477,7 +477,11 @@ def main() -> None:
                 write_import_csv(path, args.rows, seed=int(time.time()) + i, error_share=share)
             )
             if base is None:  # of the rows as generated, before a scenario rewrites them
-                base = floor(path, args.user)
+                valid = path
+                if share:  # the floor writes every row: it needs a file without bad rows
+                    valid = workdir / "floor.csv"
+                    write_import_csv(valid, args.rows, seed=int(time.time()) - 1, error_share=0)
+                base = floor(valid, args.user)
                 print(
                     f"Floor (plain SQL, rolled back): {base['rows']:.0f} rows in "
                     f"{base['total']:.2f} s ("
@@ -488,7 +492,7 @@ def main() -> None:
                     flush=True,
                 )
                 if args.peer:
-                    peer = django_peer(path, args.user, args.peer)
+                    peer = django_peer(valid, args.user, args.peer)
                     print(
                         f"Plain Django, per row (rolled back): {peer['rows']:.0f} rows in "
                         f"{peer['total']:.1f} s = {peer['rows'] / peer['total']:,.0f} rows/s",
