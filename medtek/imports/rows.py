@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 
 from .models import ImportRow, ImportSession
@@ -155,13 +155,20 @@ def fetch(
 
 
 def last_number(session: ImportSession) -> int:
-    """The line number of the session's last stored row (0 if it has none)."""
-    return session.rows.aggregate(last=Max("number"))["last"] or 0
+    """The line number of the session's last stored row (0 if it has none).
+
+    Read as the first row backwards along the (session, number) index: ``MAX(number)``, planned
+    from statistics taken before the session's rows were stored, read all of them instead
+    (0.15 s for 100,000 rows)."""
+    last: int | None = session.rows.order_by("-number").values_list("number", flat=True).first()
+    return last or 0
 
 
 def first_number(session: ImportSession, status: str) -> int | None:
-    """The line number of the session's first row of ``status`` (None if it has none)."""
-    first: int | None = session.rows.filter(status=status).aggregate(first=Min("number"))["first"]
+    """The line number of the session's first row of ``status`` (None if it has none), read
+    along the (session, number) index as ``last_number``."""
+    rows = session.rows.filter(status=status).order_by("number")
+    first: int | None = rows.values_list("number", flat=True).first()
     return first
 
 
@@ -208,14 +215,17 @@ def column(session: ImportSession, header: str) -> Iterator[tuple[int, str]]:
     The database reads the value out of each row's stored values, so the rows' values need not
     be decoded here; a header that is a whole number would be read as an array index, so such a
     column is read from the decoded values instead."""
+    # In line order by the (session, number) index; the rows' default order (by session, then
+    # number) would join every row to its session to sort by the session's own order.
+    in_order = session.rows.order_by("number")
     try:
         int(header)
     except ValueError:
-        rows = session.rows.annotate(value=KeyTextTransform(header, "values"))
+        rows = in_order.annotate(value=KeyTextTransform(header, "values"))
         for number, value in rows.values_list("number", "value").iterator(chunk_size=5000):
             yield number, value or ""
     else:
-        for number, values in session.rows.values_list("number", "values").iterator(5000):
+        for number, values in in_order.values_list("number", "values").iterator(5000):
             yield number, str(values.get(header, ""))
 
 
@@ -324,7 +334,9 @@ def reset(session: ImportSession) -> None:
 def count(session: ImportSession) -> dict[str, int]:
     """How many rows the session has of each status."""
     found: dict[str, int] = defaultdict(int)
-    by_status = session.rows.values_list("status").annotate(n=Count("pk"))
+    # No ORDER BY: the rows' default order (by session, then number) joined every row to its
+    # session and sorted them all before counting.
+    by_status = session.rows.order_by().values_list("status").annotate(n=Count("pk"))
     for status, n in by_status.values_list("status", "n"):
         found[status] = n
     return found
