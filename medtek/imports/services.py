@@ -697,7 +697,10 @@ def _commit_valid_only(
             _pause()
         if progress and written + len(chunk):
             progress(session)
-    if not rows.exist(session, ImportRow.Status.VALID):
+    # Once the batches have passed the last line, no row is left valid (each batch wrote or
+    # marked every valid row of its lines, and rows are never added); a commit stopped by
+    # ``max_rows`` asks (which reads every row of the session: 0.5 s for 100,000).
+    if last >= end or not rows.exist(session, ImportRow.Status.VALID):
         with transaction.atomic():
             return _finish(actor, session)
     return session
